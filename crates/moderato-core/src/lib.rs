@@ -1,0 +1,22 @@
+//! Moderato's pure core: the content contract, policy packs, the action
+//! ladder, the public-interest exception and evaluation.
+//!
+//! Everything here is deterministic and free of IO: no files, network,
+//! database, clock, environment or randomness, and no async. Time and ids are
+//! passed in, so the same input always gives the same decision.
+#![warn(missing_docs)]
+
+pub mod action;
+pub mod content;
+pub mod decision;
+pub mod dsa;
+pub mod error;
+pub mod evaluate;
+pub mod policy;
+
+pub use action::{AccountAction, Action, ContentAction};
+pub use content::{ContentItem, ContentLimits, parse_content};
+pub use decision::{Decision, Evidence, Signal};
+pub use error::{ContentError, PolicyDiagnostic, PolicyError};
+pub use evaluate::{EvaluationInput, evaluate};
+pub use policy::{BuiltinSignal, Policy, load_policy};

@@ -1,0 +1,13 @@
+//! Policy packs: the model, the loader and validator, and CEL glue.
+//!
+//! This module turns TOML text into a [`Policy`] that evaluation can trust.
+//! It must never read files or decide actions for items.
+
+mod cel_check;
+mod load;
+mod model;
+
+pub use cel_check::{AUTHOR_FIELDS, CONTENT_FIELDS, METRICS_FIELDS, VARIABLES};
+pub(crate) use cel_check::item_context;
+pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
+pub use model::*;

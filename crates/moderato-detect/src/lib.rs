@@ -1,0 +1,304 @@
+//! Built-in detectors: normalisation, then rule-based text signals with evidence.
+//!
+//! Detectors turn text into scored signals (0..1) with character spans into
+//! the original text. They never choose an action and never open a database
+//! or network connection during a check; the policy decides what a score means.
+#![warn(missing_docs)]
+
+pub mod claims;
+pub mod context;
+pub mod imminence;
+pub mod normalize;
+pub mod patterns;
+
+use std::collections::BTreeMap;
+
+use moderato_core::decision::{Evidence, Signal};
+use moderato_core::policy::{BuiltinSignal, Claim};
+use regex::Regex;
+
+pub use normalize::{Normalized, normalize};
+
+/// Errors building detectors.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// A built-in pattern failed to compile.
+    #[error("built-in pattern for `{signal}` is invalid: {message}")]
+    Pattern {
+        /// Signal of the pattern.
+        signal: &'static str,
+        /// Compiler message.
+        message: String,
+    },
+    /// The claims of the pack could not be compiled.
+    #[error("claims could not be compiled: {0}")]
+    Claims(String),
+}
+
+/// Source recorded for built-in rule signals.
+pub const RULES_SOURCE: &str = "builtin:rules";
+
+/// The signals the built-in detectors produce.
+pub const BUILTIN_SIGNALS: &[BuiltinSignal] = &[
+    BuiltinSignal { name: "violence.incitement", description: "calls on others to commit violence" },
+    BuiltinSignal { name: "violence.glorification", description: "praise or celebration of violence or its perpetrators" },
+    BuiltinSignal { name: "violence.threat", description: "threats of violence against a person" },
+    BuiltinSignal { name: "violence.imminence", description: "specific target, time, place, call to act and means near violent language" },
+    BuiltinSignal { name: "hate.dehumanization", description: "dehumanising or inferiorising statements about protected groups" },
+    BuiltinSignal { name: "harassment.insult", description: "insults, abuse and encouragement of self-harm aimed at a person" },
+    BuiltinSignal { name: "misinfo.civic", description: "known false claims about how, when or whether to vote, or about ballots" },
+    BuiltinSignal { name: "misinfo.health", description: "known false health claims" },
+    BuiltinSignal { name: "spam.promotional", description: "commercial calls to action and get-rich-quick scams" },
+    BuiltinSignal { name: "spam.links", description: "many links in one short post" },
+];
+
+/// A detector: text in, signals out. External model adapters implement it too.
+pub trait Detector: Send + Sync {
+    /// Name used as the signal source.
+    fn name(&self) -> &str;
+    /// Signals for one text; `normalized` is the shared normalisation of `original`.
+    fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal>;
+}
+
+struct CompiledPattern {
+    signal: &'static str,
+    weight: f64,
+    note: &'static str,
+    regex: Regex,
+}
+
+/// The rule-based detectors, compiled once per policy pack.
+pub struct RuleDetector {
+    patterns: Vec<CompiledPattern>,
+    claims: claims::ClaimMatcher,
+    link: Regex,
+}
+
+impl RuleDetector {
+    /// Compiles the built-in patterns and the pack's claims.
+    pub fn new(claims: &[Claim]) -> Result<RuleDetector, DetectError> {
+        let mut compiled = Vec::new();
+        for spec in patterns::PATTERNS {
+            let regex = Regex::new(&patterns::expand(spec.pattern)).map_err(|error| DetectError::Pattern {
+                signal: spec.signal,
+                message: error.to_string(),
+            })?;
+            compiled.push(CompiledPattern {
+                signal: spec.signal,
+                weight: spec.weight,
+                note: spec.note,
+                regex,
+            });
+        }
+        let link = Regex::new(r"https?://\S+|www\.\S+").map_err(|error| DetectError::Pattern {
+            signal: "spam.links",
+            message: error.to_string(),
+        })?;
+        Ok(RuleDetector {
+            patterns: compiled,
+            claims: claims::ClaimMatcher::new(claims)?,
+            link,
+        })
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+impl Detector for RuleDetector {
+    fn name(&self) -> &str {
+        RULES_SOURCE
+    }
+
+    fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
+        let chars: Vec<char> = original.chars().collect();
+        let text = normalized.text.as_str();
+        let mut by_signal: BTreeMap<&str, (f64, Vec<Evidence>)> =
+            BUILTIN_SIGNALS.iter().map(|signal| (signal.name, (0.0, Vec::new()))).collect();
+
+        for pattern in &self.patterns {
+            for found in pattern.regex.find_iter(text) {
+                let discount = context::assess(text, found.start(), found.end());
+                let score = round2(pattern.weight * discount.factor);
+                let span = normalized.original_span(found.start(), found.end());
+                let note = if discount.notes.is_empty() {
+                    pattern.note.to_string()
+                } else {
+                    format!("{} (discounted: {})", pattern.note, discount.notes.join(", "))
+                };
+                let entry = by_signal.entry(pattern.signal).or_default();
+                entry.0 = f64::max(entry.0, score);
+                entry.1.push(Evidence {
+                    signal: pattern.signal.to_string(),
+                    score,
+                    span: Some(span),
+                    excerpt: Some(chars[span[0]..span[1]].iter().collect()),
+                    note: Some(note),
+                    correction: None,
+                });
+            }
+        }
+
+        let (imminence, imminence_evidence) = imminence::assess(normalized, &chars);
+        // Imminence only matters where the text is violent in the first place.
+        let violent = ["violence.incitement", "violence.threat", "violence.glorification"]
+            .iter()
+            .map(|name| by_signal.get(name).map(|entry| entry.0).unwrap_or(0.0))
+            .fold(0.0, f64::max);
+        let imminence = round2(imminence * violent.max(0.2).min(1.0) / violent.max(0.2).max(0.75));
+        if let Some(entry) = by_signal.get_mut(imminence::SIGNAL) {
+            entry.0 = imminence.min(1.0);
+            entry.1 = imminence_evidence;
+        }
+
+        for hit in self.claims.find(normalized, &chars) {
+            let entry = by_signal.entry(hit.claim.signal.as_str()).or_default();
+            entry.0 = f64::max(entry.0, round2(hit.score));
+            entry.1.push(hit.evidence);
+        }
+
+        let links = self.link.find_iter(original).count();
+        if links >= 3 {
+            let entry = by_signal.entry("spam.links").or_default();
+            entry.0 = round2((0.3 + 0.15 * links as f64).min(0.95));
+            entry.1.push(Evidence {
+                signal: "spam.links".into(),
+                score: entry.0,
+                span: None,
+                excerpt: None,
+                note: Some(format!("{links} links")),
+                correction: None,
+            });
+        }
+
+        by_signal
+            .into_iter()
+            .map(|(name, (score, evidence))| Signal {
+                name: name.to_string(),
+                score,
+                source: RULES_SOURCE.to_string(),
+                evidence,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(text: &str) -> BTreeMap<String, f64> {
+        let detector = RuleDetector::new(&[]).expect("patterns compile");
+        detector
+            .detect(text, &normalize(text))
+            .into_iter()
+            .map(|signal| (signal.name, signal.score))
+            .collect()
+    }
+
+    fn score(text: &str, signal: &str) -> f64 {
+        scores(text).get(signal).copied().unwrap_or(0.0)
+    }
+
+    #[test]
+    fn every_builtin_signal_is_always_reported() {
+        assert_eq!(scores("hello").len(), BUILTIN_SIGNALS.len());
+    }
+
+    #[test]
+    fn threats_are_detected_even_when_obfuscated() {
+        assert!(score("I will kill you", "violence.threat") >= 0.8);
+        assert!(score("i'm going to sh00t you tomorrow", "violence.threat") >= 0.8);
+        assert!(score("I know where you live", "violence.threat") >= 0.7);
+        assert!(score("I 𝔀𝓲𝓵𝓵 k.i.l.l you", "violence.threat") >= 0.8);
+    }
+
+    #[test]
+    fn negated_threat_is_not_a_threat() {
+        assert!(score("I would never kill you, you are my brother", "violence.threat") < 0.2);
+        assert!(score("Nobody should attack them, ever.", "violence.incitement") < 0.2);
+    }
+
+    #[test]
+    fn quoted_threat_in_criticism_is_not_a_threat() {
+        let text = "Someone sent my colleague \"I will kill you\" last night. This is disgusting and must stop.";
+        assert!(score(text, "violence.threat") < 0.2, "{:?}", scores(text));
+    }
+
+    #[test]
+    fn news_report_of_a_shooting_is_not_glorification() {
+        let text = "Police say a gunman shot three people downtown; the mayor condemned the attack.";
+        assert!(score(text, "violence.glorification") < 0.3, "{:?}", scores(text));
+        assert!(score(text, "violence.incitement") < 0.3);
+    }
+
+    #[test]
+    fn glorification_and_incitement_are_detected() {
+        assert!(score("These THUGS are dishonoring the city. When the looting starts, the shooting starts!", "violence.glorification") >= 0.8);
+        assert!(score("The shooter is a hero and did nothing wrong", "violence.glorification") >= 0.8);
+        assert!(score("Let's kill them all", "violence.incitement") >= 0.8);
+        assert!(score("Grab your guns, patriots", "violence.incitement") >= 0.8);
+    }
+
+    #[test]
+    fn imminence_needs_concrete_indicators() {
+        let vague = score("When the looting starts, the shooting starts", "violence.imminence");
+        let concrete = score("Patriots, bring your rifles to City Hall tomorrow at 6 pm and shoot Governor Smith", "violence.imminence");
+        assert!(vague < 0.3, "{vague}");
+        assert!(concrete >= 0.7, "{concrete}");
+        assert_eq!(score("see you at city hall tomorrow at 6 pm", "violence.imminence"), 0.0);
+    }
+
+    #[test]
+    fn hate_harassment_and_spam() {
+        assert!(score("Immigrants are vermin", "hate.dehumanization") >= 0.8);
+        assert!(score("you are a pathetic loser", "harassment.insult") >= 0.6);
+        assert!(score("kys", "harassment.insult") >= 0.8);
+        assert!(score("Earn $500 a day working from home, click here", "spam.promotional") >= 0.6);
+        assert_eq!(score("the immigrants are arriving today", "hate.dehumanization"), 0.0);
+    }
+
+    #[test]
+    fn evidence_spans_point_into_the_original_text() {
+        let detector = RuleDetector::new(&[]).expect("compile");
+        let text = "Honestly, I WILL K1LL YOU.";
+        let signals = detector.detect(text, &normalize(text));
+        let threat = signals.iter().find(|signal| signal.name == "violence.threat").expect("threat");
+        let evidence = &threat.evidence[0];
+        let span = evidence.span.expect("span");
+        let excerpt: String = text.chars().skip(span[0]).take(span[1] - span[0]).collect();
+        assert_eq!(Some(excerpt.clone()), evidence.excerpt);
+        assert!(excerpt.starts_with("I WILL K1LL"), "{excerpt}");
+    }
+
+    #[test]
+    fn claims_are_matched_robustly_and_debunking_is_discounted() {
+        let claim = Claim {
+            id: "mail-ballot-fraud".into(),
+            signal: "misinfo.civic".into(),
+            summary: "mail-in voting is massively fraudulent".into(),
+            all: vec![
+                vec!["mail-in".into(), "mail in".into(), "absentee".into(), "postal".into()],
+                vec!["ballot*".into(), "vote*".into(), "voting".into()],
+                vec!["fraud*".into(), "rigged".into(), "forged".into()],
+            ],
+            window: 12,
+            correction: "Voting by mail is secure.".into(),
+            link: "https://example.org".into(),
+        };
+        let detector = RuleDetector::new(&[claim]).expect("compile");
+        let check = |text: &str| {
+            detector
+                .detect(text, &normalize(text))
+                .into_iter()
+                .find(|signal| signal.name == "misinfo.civic")
+                .map(|signal| signal.score)
+                .unwrap_or(0.0)
+        };
+        assert!(check("There is NO WAY (ZERO!) that Mail-In Ballots will be anything less than substantially fraudulent") >= 0.8);
+        assert!(check("m@il-in b@llots are 100% fr@udulent") >= 0.8);
+        assert!(check("The claim that mail-in ballots are fraudulent is false") < 0.3);
+        assert_eq!(check("I mailed my ballot today"), 0.0);
+    }
+}
