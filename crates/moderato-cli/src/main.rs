@@ -1,1 +1,138 @@
-fn main() {}
+//! The `moderato` command: parses arguments, calls the libraries, prints, exits.
+//!
+//! It holds no business logic: every decision comes from moderato-engine.
+//! Exit codes are named in [`exit`] and documented in the README.
+
+mod batch;
+mod exit;
+mod policy_commands;
+mod render;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use moderato_core::content::ContentLimits;
+use moderato_engine::{Engine, load_pack_from};
+
+/// Moderato: policy-as-code content moderation with a graduated action ladder.
+#[derive(Parser)]
+#[command(name = "moderato", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Text,
+}
+
+#[derive(clap::Args, Clone)]
+struct PolicyArgs {
+    /// Policy pack folder; the embedded default pack when omitted.
+    #[arg(long, value_name = "DIR")]
+    policy: Option<PathBuf>,
+    /// Largest accepted `text`, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = moderato_core::content::DEFAULT_MAX_TEXT_BYTES)]
+    max_text_bytes: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide one item (JSON) and print the decision.
+    Check {
+        /// File with one JSON item, or `-` for standard input.
+        #[arg(default_value = "-")]
+        input: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Decide every item of a JSONL file, in input order, on all cores.
+    Run {
+        /// Input file, one JSON item per line.
+        input: PathBuf,
+        /// Output file for decisions, one per line, in input order.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// File for rejected lines (line number, reason, input).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Validate, test and compare policy packs.
+    Policy {
+        #[command(subcommand)]
+        command: policy_commands::PolicyCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            exit::code_for(&error)
+        }
+    }
+}
+
+fn build_engine(args: &PolicyArgs) -> anyhow::Result<Engine> {
+    let policy = load_pack_from(args.policy.as_deref())?;
+    Ok(Engine::new(policy)?.with_limits(ContentLimits {
+        max_text_bytes: args.max_text_bytes,
+    }))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check {
+            input,
+            policy,
+            format,
+        } => {
+            let engine = build_engine(&policy)?;
+            let text = if input == "-" {
+                let mut buffer = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut buffer)
+                    .context("failed to read standard input")?;
+                buffer
+            } else {
+                std::fs::read_to_string(&input)
+                    .with_context(|| format!("failed to read `{input}`"))?
+            };
+            let item = engine
+                .parse(text.trim())
+                .map_err(|error| exit::InputError(format!("{input}: {error}")))?;
+            let decision = engine.decide(&item);
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&decision)?),
+                Format::Text => print!("{}", render::decision_text(&decision, &item)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            input,
+            output,
+            rejects,
+            threads,
+            policy,
+        } => {
+            let engine = build_engine(&policy)?;
+            batch::run(&engine, &input, &output, rejects.as_deref(), threads)
+        }
+        Command::Policy { command } => policy_commands::run(command),
+    }
+}

@@ -114,7 +114,9 @@ impl ContentAction {
             ContentAction::PublicInterestNotice => {
                 "was kept up behind a public-interest notice, with replies, likes and reposts turned off and no recommendation"
             }
-            ContentAction::RestrictInteractions => "had replies, likes, reposts and quotes turned off",
+            ContentAction::RestrictInteractions => {
+                "had replies, likes, reposts and quotes turned off"
+            }
             ContentAction::ReduceDistribution => "was excluded from recommendations and discovery",
             ContentAction::AgeRestrict => "was restricted to adult viewers",
             ContentAction::GeoRestrict => "was blocked in some regions",
@@ -127,17 +129,22 @@ impl ContentAction {
     pub fn dsa_visibility(self) -> &'static [&'static str] {
         match self {
             ContentAction::Allow => &[],
-            ContentAction::Label | ContentAction::ContextNote => &["DECISION_VISIBILITY_CONTENT_LABELLED"],
-            ContentAction::WarningInterstitial => {
-                &["DECISION_VISIBILITY_CONTENT_LABELLED", "DECISION_VISIBILITY_OTHER"]
+            ContentAction::Label | ContentAction::ContextNote => {
+                &["DECISION_VISIBILITY_CONTENT_LABELLED"]
             }
+            ContentAction::WarningInterstitial => &[
+                "DECISION_VISIBILITY_CONTENT_LABELLED",
+                "DECISION_VISIBILITY_OTHER",
+            ],
             ContentAction::PublicInterestNotice => &[
                 "DECISION_VISIBILITY_CONTENT_LABELLED",
                 "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
                 "DECISION_VISIBILITY_CONTENT_DEMOTED",
                 "DECISION_VISIBILITY_OTHER",
             ],
-            ContentAction::RestrictInteractions => &["DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED"],
+            ContentAction::RestrictInteractions => {
+                &["DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED"]
+            }
             ContentAction::ReduceDistribution => &["DECISION_VISIBILITY_CONTENT_DEMOTED"],
             ContentAction::AgeRestrict => &["DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED"],
             ContentAction::GeoRestrict | ContentAction::HoldForReview => {

@@ -187,16 +187,17 @@ impl Default for ContentLimits {
 /// Parses one JSON item and validates it.
 pub fn parse_content(json: &str, limits: ContentLimits) -> Result<ContentItem, ContentError> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let item: ContentItem = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        ContentError::Json {
-            path: if path == "." { None } else { Some(path) },
-            message: strip_position(&inner.to_string()),
-            line: inner.line(),
-            column: inner.column(),
-        }
-    })?;
+    let item: ContentItem =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            ContentError::Json {
+                path: if path == "." { None } else { Some(path) },
+                message: strip_position(&inner.to_string()),
+                line: inner.line(),
+                column: inner.column(),
+            }
+        })?;
     deserializer.end().map_err(|error| ContentError::Json {
         path: None,
         message: strip_position(&error.to_string()),
@@ -247,7 +248,9 @@ pub fn validate_content(item: &ContentItem, limits: ContentLimits) -> Result<(),
     {
         return Err(ContentError::Invalid {
             field: "region".into(),
-            message: format!("`{region}` is not an ISO 3166-1 alpha-2 code (two upper-case letters)"),
+            message: format!(
+                "`{region}` is not an ISO 3166-1 alpha-2 code (two upper-case letters)"
+            ),
         });
     }
     if item.metrics.velocity_per_hour.is_nan() || item.metrics.velocity_per_hour < 0.0 {
@@ -322,7 +325,10 @@ mod tests {
         let text = "a".repeat(70_000);
         let json = serde_json::json!({"id": "1", "text": text}).to_string();
         let message = parse(&json).unwrap_err().to_string();
-        assert!(message.contains("70000") && message.contains("65536"), "{message}");
+        assert!(
+            message.contains("70000") && message.contains("65536"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -337,7 +343,12 @@ mod tests {
 
     #[test]
     fn missing_text_and_trailing_garbage_are_errors() {
-        assert!(parse(r#"{"id":"1"}"#).unwrap_err().to_string().contains("text"));
+        assert!(
+            parse(r#"{"id":"1"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("text")
+        );
         assert!(parse(r#"{"id":"1","text":"x"} x"#).is_err());
         assert!(parse(r#"{"id":"1","text":"x","created_at":"yesterday"}"#).is_err());
     }

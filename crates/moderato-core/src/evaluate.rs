@@ -38,7 +38,12 @@ struct Matched<'p> {
 pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
     let item = input.item;
     let signal_scores = collect_scores(item, input.signals);
-    let score_of = |name: &str| signal_scores.get(name).map(|(score, _)| *score).unwrap_or(0.0);
+    let score_of = |name: &str| {
+        signal_scores
+            .get(name)
+            .map(|(score, _)| *score)
+            .unwrap_or(0.0)
+    };
     let context = item_context(&policy.cel_env.0, item, &policy.known_signals, score_of);
 
     let mut errors = Vec::new();
@@ -84,7 +89,13 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
         .filter(|signal| signal.name == IMMINENCE_SIGNAL)
         .flat_map(|signal| signal.evidence.iter().cloned())
         .collect();
-    let public_interest = assess_public_interest(policy, item, &mut matched, score_of(IMMINENCE_SIGNAL), &imminence_evidence);
+    let public_interest = assess_public_interest(
+        policy,
+        item,
+        &mut matched,
+        score_of(IMMINENCE_SIGNAL),
+        &imminence_evidence,
+    );
 
     // Account: one post earns at most the largest strike weight of its rules.
     let strikes_added = matched
@@ -114,8 +125,14 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
         }
     });
 
-    let mut actions: Vec<Action> = matched.iter().flat_map(|m| m.actions.iter().copied()).collect();
-    if let Some(measure) = account.as_ref().and_then(|outcome| outcome.measure.as_ref()) {
+    let mut actions: Vec<Action> = matched
+        .iter()
+        .flat_map(|m| m.actions.iter().copied())
+        .collect();
+    if let Some(measure) = account
+        .as_ref()
+        .and_then(|outcome| outcome.measure.as_ref())
+    {
         actions.push(Action::Account(measure.action));
     }
     actions.sort();
@@ -133,7 +150,11 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
     });
     let primary = matched.first().map(|m| m.rule);
 
-    let all_evidence: Vec<&Evidence> = input.signals.iter().flat_map(|signal| signal.evidence.iter()).collect();
+    let all_evidence: Vec<&Evidence> = input
+        .signals
+        .iter()
+        .flat_map(|signal| signal.evidence.iter())
+        .collect();
     let rules: Vec<RuleMatch> = matched
         .iter()
         .map(|m| RuleMatch {
@@ -149,10 +170,27 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
         })
         .collect();
 
-    let effects = build_effects(policy, &matched, &actions, primary, &rules, public_interest.as_ref());
+    let effects = build_effects(
+        policy,
+        &matched,
+        &actions,
+        primary,
+        &rules,
+        public_interest.as_ref(),
+    );
     let notice = primary
         .filter(|_| action != ContentAction::Allow || account.is_some())
-        .map(|rule| build_notice(policy, item, input.decision_id, rule, action, account.as_ref(), public_interest.as_ref()));
+        .map(|rule| {
+            build_notice(
+                policy,
+                item,
+                input.decision_id,
+                rule,
+                action,
+                account.as_ref(),
+                public_interest.as_ref(),
+            )
+        });
 
     let mut review_reasons = Vec::new();
     if actions.contains(&Action::Content(ContentAction::HoldForReview)) {
@@ -163,8 +201,13 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
             review_reasons.push(format!("rule `{}` requires human review", m.rule.id));
         }
     }
-    if public_interest.as_ref().is_some_and(|assessment| assessment.eligible) {
-        review_reasons.push("the public-interest exception was considered for an eligible speaker".to_string());
+    if public_interest
+        .as_ref()
+        .is_some_and(|assessment| assessment.eligible)
+    {
+        review_reasons.push(
+            "the public-interest exception was considered for an eligible speaker".to_string(),
+        );
     }
     if !errors.is_empty() {
         review_reasons.push("a rule failed to evaluate".to_string());
@@ -172,17 +215,28 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
     let max_severity = matched.iter().map(|m| m.rule.severity).max().unwrap_or(0);
     let review = Review {
         required: !review_reasons.is_empty(),
-        priority: round2(f64::from(max_severity.max(u8::from(!errors.is_empty()))) * reach_factor(item)),
+        priority: round2(
+            f64::from(max_severity.max(u8::from(!errors.is_empty()))) * reach_factor(item),
+        ),
         reasons: review_reasons,
     };
 
     let dsa = primary
-        .filter(|_| action != ContentAction::Allow || account.as_ref().is_some_and(|outcome| outcome.measure.is_some()))
+        .filter(|_| {
+            action != ContentAction::Allow
+                || account
+                    .as_ref()
+                    .is_some_and(|outcome| outcome.measure.is_some())
+        })
         .map(|rule| build_dsa(rule, &actions, account.as_ref(), &effects));
 
     let mut signals: Vec<SignalScore> = signal_scores
         .into_iter()
-        .map(|(name, (score, source))| SignalScore { name, score, source })
+        .map(|(name, (score, source))| SignalScore {
+            name,
+            score,
+            source,
+        })
         .collect();
     signals.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -217,12 +271,19 @@ fn collect_scores(item: &ContentItem, signals: &[Signal]) -> BTreeMap<String, (f
         (
             signal.name.as_str(),
             signal.score,
-            signal.source.clone().unwrap_or_else(|| "caller".to_string()),
+            signal
+                .source
+                .clone()
+                .unwrap_or_else(|| "caller".to_string()),
         )
     });
-    let builtin = signals.iter().map(|signal| (signal.name.as_str(), signal.score, signal.source.clone()));
+    let builtin = signals
+        .iter()
+        .map(|signal| (signal.name.as_str(), signal.score, signal.source.clone()));
     for (name, score, source) in builtin.chain(external) {
-        let entry = scores.entry(name.to_string()).or_insert((score, source.clone()));
+        let entry = scores
+            .entry(name.to_string())
+            .or_insert((score, source.clone()));
         if score > entry.0 {
             *entry = (score, source);
         }
@@ -273,36 +334,60 @@ fn assess_public_interest(
         format!(
             "public role `{}`: {}",
             author.public_role.as_str(),
-            if role_ok { "eligible" } else { "not an eligible role" }
+            if role_ok {
+                "eligible"
+            } else {
+                "not an eligible role"
+            }
         ),
         format!(
             "{} followers: {}",
             author.followers,
-            if followers_ok { format!("more than {}", config.min_followers) } else { format!("not more than {}", config.min_followers) }
+            if followers_ok {
+                format!("more than {}", config.min_followers)
+            } else {
+                format!("not more than {}", config.min_followers)
+            }
         ),
         format!(
             "verified: {}",
-            if author.verified { "yes" } else if config.require_verified { "no (required)" } else { "no (not required)" }
+            if author.verified {
+                "yes"
+            } else if config.require_verified {
+                "no (required)"
+            } else {
+                "no (not required)"
+            }
         ),
         if rules_ok {
             "every rule involved allows the exception".to_string()
         } else {
-            format!("rules that never allow the exception: {}", ineligible_rules.join(", "))
+            format!(
+                "rules that never allow the exception: {}",
+                ineligible_rules.join(", ")
+            )
         },
     ];
     let eligible = role_ok && followers_ok && verified_ok && rules_ok;
 
     let speaker = match author.public_role {
-        crate::content::PublicRole::HeadOfState | crate::content::PublicRole::HeadOfGovernment => 1.0,
+        crate::content::PublicRole::HeadOfState | crate::content::PublicRole::HeadOfGovernment => {
+            1.0
+        }
         crate::content::PublicRole::Candidate | crate::content::PublicRole::ElectedOfficial => 0.8,
-        crate::content::PublicRole::GovernmentOfficial | crate::content::PublicRole::GovernmentAccount => 0.7,
+        crate::content::PublicRole::GovernmentOfficial
+        | crate::content::PublicRole::GovernmentAccount => 0.7,
         crate::content::PublicRole::None => 0.0,
     };
     let reach = ((1.0 + author.followers as f64).log10() / 7.0).min(1.0);
     let attention = ((1.0 + item.metrics.views as f64).log10() / 7.0)
         .max((1.0 + item.metrics.velocity_per_hour).log10() / 5.0)
         .min(1.0);
-    let newsworthiness = if speaker > 0.0 { 0.5 + 0.5 * attention } else { 0.5 * attention };
+    let newsworthiness = if speaker > 0.0 {
+        0.5 + 0.5 * attention
+    } else {
+        0.5 * attention
+    };
     let factors = vec![
         Factor {
             name: "speaker".into(),
@@ -312,21 +397,32 @@ fn assess_public_interest(
         Factor {
             name: "reach".into(),
             score: round2(reach),
-            basis: format!("{} followers (10 million or more scores 1)", author.followers),
+            basis: format!(
+                "{} followers (10 million or more scores 1)",
+                author.followers
+            ),
         },
         Factor {
             name: "newsworthiness".into(),
             score: round2(newsworthiness),
             basis: format!(
                 "statement by {} with {} views and {} views per hour",
-                if speaker > 0.0 { "a public official" } else { "a private person" },
+                if speaker > 0.0 {
+                    "a public official"
+                } else {
+                    "a private person"
+                },
                 item.metrics.views,
                 item.metrics.velocity_per_hour
             ),
         },
     ];
     let value = round2((speaker + reach + newsworthiness) / 3.0);
-    let severity = candidates.iter().map(|&index| matched[index].rule.severity).max().unwrap_or(0);
+    let severity = candidates
+        .iter()
+        .map(|&index| matched[index].rule.severity)
+        .max()
+        .unwrap_or(0);
     let weight = round2(f64::from(severity) * config.harm_weight_per_severity);
     let imminent = imminence >= config.imminence_threshold;
     let mut indicators: Vec<String> = imminence_evidence
@@ -349,7 +445,11 @@ fn assess_public_interest(
         indicators,
     };
     let (applied, reason) = if !eligible {
-        (false, "not eligible: the exception needs an eligible speaker and rules that allow it".to_string())
+        (
+            false,
+            "not eligible: the exception needs an eligible speaker and rules that allow it"
+                .to_string(),
+        )
     } else if imminent {
         (
             false,
@@ -361,7 +461,9 @@ fn assess_public_interest(
     } else if value < weight {
         (
             false,
-            format!("public-interest value {value:.2} does not outweigh the harm weight {weight:.2}"),
+            format!(
+                "public-interest value {value:.2} does not outweigh the harm weight {weight:.2}"
+            ),
         )
     } else {
         (
@@ -372,7 +474,10 @@ fn assess_public_interest(
             ),
         )
     };
-    let rules: Vec<String> = candidates.iter().map(|&index| matched[index].rule.id.clone()).collect();
+    let rules: Vec<String> = candidates
+        .iter()
+        .map(|&index| matched[index].rule.id.clone())
+        .collect();
     if applied {
         for &index in &candidates {
             let actions = &mut matched[index].actions;
@@ -416,7 +521,9 @@ fn build_effects(
         age_restricted: false,
         blocked_regions: Vec::new(),
     };
-    let Some(primary) = primary else { return effects };
+    let Some(primary) = primary else {
+        return effects;
+    };
     let rule_name = format!("“{}” ({})", primary.title, primary.id);
     if has(ContentAction::Label) || has(ContentAction::ContextNote) {
         let correction = rules
@@ -478,7 +585,10 @@ fn build_effects(
     if has(ContentAction::GeoRestrict) {
         let mut regions: Vec<String> = matched
             .iter()
-            .filter(|m| m.actions.contains(&Action::Content(ContentAction::GeoRestrict)))
+            .filter(|m| {
+                m.actions
+                    .contains(&Action::Content(ContentAction::GeoRestrict))
+            })
             .flat_map(|m| m.rule.regions.iter().cloned())
             .collect();
         regions.sort();
@@ -538,7 +648,10 @@ fn build_notice(
         rule.definition.trim()
     );
     if let Some(assessment) = public_interest.filter(|assessment| assessment.eligible) {
-        author.push_str(&format!(" Public-interest exception: {}.", assessment.reason));
+        author.push_str(&format!(
+            " Public-interest exception: {}.",
+            assessment.reason
+        ));
     }
     if let Some(outcome) = account {
         author.push_str(&format!(
@@ -556,7 +669,10 @@ fn build_notice(
                 AccountAction::Strike => "given a strike",
             };
             match measure.duration_days {
-                Some(days) => author.push_str(&format!(" Your account is {what} for {days} day{}.", if days == 1 { "" } else { "s" })),
+                Some(days) => author.push_str(&format!(
+                    " Your account is {what} for {days} day{}.",
+                    if days == 1 { "" } else { "s" }
+                )),
                 None => author.push_str(&format!(" Your account is {what} permanently.")),
             }
         }
@@ -568,7 +684,12 @@ fn build_notice(
     Notice { viewer, author }
 }
 
-fn build_dsa(rule: &Rule, actions: &[Action], account: Option<&AccountOutcome>, effects: &Effects) -> DsaFields {
+fn build_dsa(
+    rule: &Rule,
+    actions: &[Action],
+    account: Option<&AccountOutcome>,
+    effects: &Effects,
+) -> DsaFields {
     let mut visibility: Vec<String> = actions
         .iter()
         .filter_map(|action| match action {

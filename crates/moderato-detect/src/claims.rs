@@ -84,7 +84,9 @@ impl ClaimMatcher {
 
     /// Finds every claim in the text.
     pub fn find<'a>(&'a self, normalized: &Normalized, original: &[char]) -> Vec<ClaimHit<'a>> {
-        let Some(automaton) = &self.automaton else { return Vec::new() };
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
         let text = normalized.text.as_str();
         let bytes = text.as_bytes();
         let word_char = |byte: u8| byte.is_ascii_alphanumeric() || byte >= 0x80;
@@ -93,7 +95,8 @@ impl ClaimMatcher {
         for hit in automaton.find_overlapping_iter(text) {
             let phrase = &self.phrases[hit.pattern().as_usize()];
             let left_ok = hit.start() == 0 || !word_char(bytes[hit.start() - 1]);
-            let right_ok = phrase.prefix || hit.end() == bytes.len() || !word_char(bytes[hit.end()]);
+            let right_ok =
+                phrase.prefix || hit.end() == bytes.len() || !word_char(bytes[hit.end()]);
             if left_ok && right_ok {
                 found.push((phrase.claim, phrase.group, hit.start(), hit.end()));
             }
@@ -101,7 +104,8 @@ impl ClaimMatcher {
         let word_index = |byte: usize| text[..byte].matches(' ').count();
         let mut hits = Vec::new();
         for (claim_index, claim) in self.claims.iter().enumerate() {
-            let mine: Vec<&(usize, usize, usize, usize)> = found.iter().filter(|f| f.0 == claim_index).collect();
+            let mine: Vec<&(usize, usize, usize, usize)> =
+                found.iter().filter(|f| f.0 == claim_index).collect();
             if mine.is_empty() {
                 continue;
             }
@@ -134,8 +138,14 @@ impl ClaimMatcher {
                 }
             }
             let Some((start, end)) = best else { continue };
-            let sentence_start = text[..start].rfind(['.', '!', '?']).map(|index| index + 1).unwrap_or(0);
-            let sentence_end = text[end..].find(['.', '!', '?']).map(|index| end + index).unwrap_or(text.len());
+            let sentence_start = text[..start]
+                .rfind(['.', '!', '?'])
+                .map(|index| index + 1)
+                .unwrap_or(0);
+            let sentence_end = text[end..]
+                .find(['.', '!', '?'])
+                .map(|index| end + index)
+                .unwrap_or(text.len());
             let debunked = DEBUNK.is_match(&text[sentence_start..sentence_end]);
             let quoted = crate::context::assess(text, start, end);
             let mut score = 0.9 * quoted.factor;

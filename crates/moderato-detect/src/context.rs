@@ -9,13 +9,19 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(don'?t|do not|never|no one should|nobody should|shouldn'?t|should not|won'?t|will not|would never|not going to|not gonna|refuse to|not)\s+(\w+\s+){0,2}$")
+    compile(
+        r"\b(don'?t|do not|never|no one should|nobody should|shouldn'?t|should not|won'?t|will not|would never|not going to|not gonna|refuse to|not)\s+(\w+\s+){0,2}$",
+    )
 });
 static REPORTING: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(police|authorities|officials|prosecutors|reportedly|according to|witnesses|breaking|news|reported|charged with|was arrested|were arrested|arrested|sentenced|investigating|investigation|suspect|the gunman|court)\b")
+    compile(
+        r"\b(police|authorities|officials|prosecutors|reportedly|according to|witnesses|breaking|news|reported|charged with|was arrested|were arrested|arrested|sentenced|investigating|investigation|suspect|the gunman|court)\b",
+    )
 });
 static COUNTER: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(condemn\w*|disgusting|unacceptable|shameful|horrific|horrible|appalling|appalled|sickening|outrageous|must stop|needs to stop|is wrong|was wrong|not ok(ay)?|reported (this|him|her|them|it)|stand against|against violence|no place for|never acceptable|heartbroken|pray(ing)? for|rip\b|thoughts (are )?with|vile|hateful|this is hate|this is a threat|threatened me|threatening me|received (a )?threats?|got (a )?threats?|sent me|told me|said to me|stop the violence|end the violence|violence is never)\b")
+    compile(
+        r"\b(condemn\w*|disgusting|unacceptable|shameful|horrific|horrible|appalling|appalled|sickening|outrageous|must stop|needs to stop|is wrong|was wrong|not ok(ay)?|reported (this|him|her|them|it)|stand against|against violence|no place for|never acceptable|heartbroken|pray(ing)? for|rip\b|thoughts (are )?with|vile|hateful|this is hate|this is a threat|threatened me|threatening me|received (a )?threats?|got (a )?threats?|sent me|told me|said to me|stop the violence|end the violence|violence is never)\b",
+    )
 });
 
 fn compile(pattern: &str) -> Regex {
@@ -53,7 +59,10 @@ pub fn assess(text: &str, start: usize, end: usize) -> Discount {
         .unwrap_or(0);
     let preceding = &text[window_start..start];
     // A negation right before the phrase, in the same clause.
-    let clause = preceding.rsplit(['.', '!', '?', ',', ';']).next().unwrap_or(preceding);
+    let clause = preceding
+        .rsplit(['.', '!', '?', ',', ';'])
+        .next()
+        .unwrap_or(preceding);
     if NEGATION.is_match(clause) {
         factor *= 0.1;
         notes.push("negated");
@@ -91,7 +100,12 @@ mod tests {
     #[test]
     fn negation_quotation_reporting_and_counter_speech_discount() {
         assert!(factor("i would never kill you", "kill you") < 0.2);
-        assert!(factor("he wrote \"i will kill you\" and that is disgusting", "kill you") < 0.2);
+        assert!(
+            factor(
+                "he wrote \"i will kill you\" and that is disgusting",
+                "kill you"
+            ) < 0.2
+        );
         assert!(factor("police say the suspect shot three people", "shot") < 0.5);
         assert!(factor("we condemn calls to kill them all", "kill them all") < 0.5);
     }

@@ -30,33 +30,45 @@ static INDICATORS: LazyLock<Vec<Indicator>> = LazyLock::new(|| {
         Indicator {
             name: "call to act",
             weight: 0.3,
-            regex: compile(r"\b(let'?s|go|come|meet|gather|show up|be there|bring|grab|we (must|will|should)|everyone (must|should|needs to)|all of you|patriots|followers|time to)\b"),
+            regex: compile(
+                r"\b(let'?s|go|come|meet|gather|show up|be there|bring|grab|we (must|will|should)|everyone (must|should|needs to)|all of you|patriots|followers|time to)\b",
+            ),
         },
         Indicator {
             name: "time",
             weight: 0.25,
-            regex: compile(r"\b(tonight|tomorrow|today|right now|this (morning|afternoon|evening|weekend|week)|at (noon|midnight|dawn|sunrise|sunset)|at \d{1,2}(:\d{2})? ?(am|pm|o'?clock)?|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (night|morning)|in \d+ (minutes|hours))\b"),
+            regex: compile(
+                r"\b(tonight|tomorrow|today|right now|this (morning|afternoon|evening|weekend|week)|at (noon|midnight|dawn|sunrise|sunset)|at \d{1,2}(:\d{2})? ?(am|pm|o'?clock)?|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (night|morning)|in \d+ (minutes|hours))\b",
+            ),
         },
         Indicator {
             name: "place",
             weight: 0.25,
-            regex: compile(r"\b((at|to|outside|in front of|inside) (the )?(city hall|capitol|state house|statehouse|courthouse|parliament|town hall|governor'?s (mansion|office|house)|mosque|synagogue|church|temple|school|clinic|polling (place|station)|rally|office|headquarters|\w+ (street|st|avenue|ave|road|rd|square|park|plaza|building|center|centre))|\d+ \w+ (street|st|avenue|ave|road|rd))\b"),
+            regex: compile(
+                r"\b((at|to|outside|in front of|inside) (the )?(city hall|capitol|state house|statehouse|courthouse|parliament|town hall|governor'?s (mansion|office|house)|mosque|synagogue|church|temple|school|clinic|polling (place|station)|rally|office|headquarters|\w+ (street|st|avenue|ave|road|rd|square|park|plaza|building|center|centre))|\d+ \w+ (street|st|avenue|ave|road|rd))\b",
+            ),
         },
         Indicator {
             name: "specific target",
             weight: 0.2,
-            regex: compile(r"(@\w+|\b(the )?(governor|mayor|senator|judge|journalist|reporter|congressman|congresswoman|sheriff|president|prime minister|minister|councilman|councilwoman|principal|doctor) \w+|\b(governor|mayor|senator|judge) (of|in) \w+)"),
+            regex: compile(
+                r"(@\w+|\b(the )?(governor|mayor|senator|judge|journalist|reporter|congressman|congresswoman|sheriff|president|prime minister|minister|councilman|councilwoman|principal|doctor) \w+|\b(governor|mayor|senator|judge) (of|in) \w+)",
+            ),
         },
         Indicator {
             name: "means",
             weight: 0.1,
-            regex: compile(r"\b(guns?|rifles?|ar-?15s?|weapons?|ammo|ammunition|knives|knife|bombs?|explosives?|molotovs?|pipe bombs?|rope)\b"),
+            regex: compile(
+                r"\b(guns?|rifles?|ar-?15s?|weapons?|ammo|ammunition|knives|knife|bombs?|explosives?|molotovs?|pipe bombs?|rope)\b",
+            ),
         },
     ]
 });
 
 static VIOLENCE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(kill|murder|shoot|shot|stab|hang|lynch|burn|attack|bomb|slaughter|execute|massacre|gun down|storm|hunt (them|him|her) down|take (them|him|her) out)\w*\b")
+    compile(
+        r"\b(kill|murder|shoot|shot|stab|hang|lynch|burn|attack|bomb|slaughter|execute|massacre|gun down|storm|hunt (them|him|her) down|take (them|him|her) out)\w*\b",
+    )
 });
 
 /// Scores imminence; returns the score and one evidence item per indicator found.
@@ -85,7 +97,12 @@ pub fn assess(normalized: &Normalized, original: &[char]) -> (f64, Vec<Evidence>
     let concrete = evidence
         .iter()
         .any(|item| matches!(item.note.as_deref(), Some("call to act")))
-        && evidence.iter().any(|item| matches!(item.note.as_deref(), Some("time" | "place" | "specific target")));
+        && evidence.iter().any(|item| {
+            matches!(
+                item.note.as_deref(),
+                Some("time" | "place" | "specific target")
+            )
+        });
     if !concrete {
         score *= 0.5;
     }

@@ -40,16 +40,46 @@ pub const RULES_SOURCE: &str = "builtin:rules";
 
 /// The signals the built-in detectors produce.
 pub const BUILTIN_SIGNALS: &[BuiltinSignal] = &[
-    BuiltinSignal { name: "violence.incitement", description: "calls on others to commit violence" },
-    BuiltinSignal { name: "violence.glorification", description: "praise or celebration of violence or its perpetrators" },
-    BuiltinSignal { name: "violence.threat", description: "threats of violence against a person" },
-    BuiltinSignal { name: "violence.imminence", description: "specific target, time, place, call to act and means near violent language" },
-    BuiltinSignal { name: "hate.dehumanization", description: "dehumanising or inferiorising statements about protected groups" },
-    BuiltinSignal { name: "harassment.insult", description: "insults, abuse and encouragement of self-harm aimed at a person" },
-    BuiltinSignal { name: "misinfo.civic", description: "known false claims about how, when or whether to vote, or about ballots" },
-    BuiltinSignal { name: "misinfo.health", description: "known false health claims" },
-    BuiltinSignal { name: "spam.promotional", description: "commercial calls to action and get-rich-quick scams" },
-    BuiltinSignal { name: "spam.links", description: "many links in one short post" },
+    BuiltinSignal {
+        name: "violence.incitement",
+        description: "calls on others to commit violence",
+    },
+    BuiltinSignal {
+        name: "violence.glorification",
+        description: "praise or celebration of violence or its perpetrators",
+    },
+    BuiltinSignal {
+        name: "violence.threat",
+        description: "threats of violence against a person",
+    },
+    BuiltinSignal {
+        name: "violence.imminence",
+        description: "specific target, time, place, call to act and means near violent language",
+    },
+    BuiltinSignal {
+        name: "hate.dehumanization",
+        description: "dehumanising or inferiorising statements about protected groups",
+    },
+    BuiltinSignal {
+        name: "harassment.insult",
+        description: "insults, abuse and encouragement of self-harm aimed at a person",
+    },
+    BuiltinSignal {
+        name: "misinfo.civic",
+        description: "known false claims about how, when or whether to vote, or about ballots",
+    },
+    BuiltinSignal {
+        name: "misinfo.health",
+        description: "known false health claims",
+    },
+    BuiltinSignal {
+        name: "spam.promotional",
+        description: "commercial calls to action and get-rich-quick scams",
+    },
+    BuiltinSignal {
+        name: "spam.links",
+        description: "many links in one short post",
+    },
 ];
 
 /// A detector: text in, signals out. External model adapters implement it too.
@@ -79,9 +109,11 @@ impl RuleDetector {
     pub fn new(claims: &[Claim]) -> Result<RuleDetector, DetectError> {
         let mut compiled = Vec::new();
         for spec in patterns::PATTERNS {
-            let regex = Regex::new(&patterns::expand(spec.pattern)).map_err(|error| DetectError::Pattern {
-                signal: spec.signal,
-                message: error.to_string(),
+            let regex = Regex::new(&patterns::expand(spec.pattern)).map_err(|error| {
+                DetectError::Pattern {
+                    signal: spec.signal,
+                    message: error.to_string(),
+                }
             })?;
             compiled.push(CompiledPattern {
                 signal: spec.signal,
@@ -114,8 +146,10 @@ impl Detector for RuleDetector {
     fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
         let chars: Vec<char> = original.chars().collect();
         let text = normalized.text.as_str();
-        let mut by_signal: BTreeMap<&str, (f64, Vec<Evidence>)> =
-            BUILTIN_SIGNALS.iter().map(|signal| (signal.name, (0.0, Vec::new()))).collect();
+        let mut by_signal: BTreeMap<&str, (f64, Vec<Evidence>)> = BUILTIN_SIGNALS
+            .iter()
+            .map(|signal| (signal.name, (0.0, Vec::new())))
+            .collect();
 
         for pattern in &self.patterns {
             for found in pattern.regex.find_iter(text) {
@@ -125,7 +159,11 @@ impl Detector for RuleDetector {
                 let note = if discount.notes.is_empty() {
                     pattern.note.to_string()
                 } else {
-                    format!("{} (discounted: {})", pattern.note, discount.notes.join(", "))
+                    format!(
+                        "{} (discounted: {})",
+                        pattern.note,
+                        discount.notes.join(", ")
+                    )
                 };
                 let entry = by_signal.entry(pattern.signal).or_default();
                 entry.0 = f64::max(entry.0, score);
@@ -142,10 +180,14 @@ impl Detector for RuleDetector {
 
         let (imminence, imminence_evidence) = imminence::assess(normalized, &chars);
         // Imminence only matters where the text is violent in the first place.
-        let violent = ["violence.incitement", "violence.threat", "violence.glorification"]
-            .iter()
-            .map(|name| by_signal.get(name).map(|entry| entry.0).unwrap_or(0.0))
-            .fold(0.0, f64::max);
+        let violent = [
+            "violence.incitement",
+            "violence.threat",
+            "violence.glorification",
+        ]
+        .iter()
+        .map(|name| by_signal.get(name).map(|entry| entry.0).unwrap_or(0.0))
+        .fold(0.0, f64::max);
         let imminence = round2(imminence * violent.max(0.2).min(1.0) / violent.max(0.2).max(0.75));
         if let Some(entry) = by_signal.get_mut(imminence::SIGNAL) {
             entry.0 = imminence.min(1.0);
@@ -216,7 +258,12 @@ mod tests {
 
     #[test]
     fn negated_threat_is_not_a_threat() {
-        assert!(score("I would never kill you, you are my brother", "violence.threat") < 0.2);
+        assert!(
+            score(
+                "I would never kill you, you are my brother",
+                "violence.threat"
+            ) < 0.2
+        );
         assert!(score("Nobody should attack them, ever.", "violence.incitement") < 0.2);
     }
 
@@ -228,26 +275,53 @@ mod tests {
 
     #[test]
     fn news_report_of_a_shooting_is_not_glorification() {
-        let text = "Police say a gunman shot three people downtown; the mayor condemned the attack.";
-        assert!(score(text, "violence.glorification") < 0.3, "{:?}", scores(text));
+        let text =
+            "Police say a gunman shot three people downtown; the mayor condemned the attack.";
+        assert!(
+            score(text, "violence.glorification") < 0.3,
+            "{:?}",
+            scores(text)
+        );
         assert!(score(text, "violence.incitement") < 0.3);
     }
 
     #[test]
     fn glorification_and_incitement_are_detected() {
-        assert!(score("These THUGS are dishonoring the city. When the looting starts, the shooting starts!", "violence.glorification") >= 0.8);
-        assert!(score("The shooter is a hero and did nothing wrong", "violence.glorification") >= 0.8);
+        assert!(
+            score(
+                "These THUGS are dishonoring the city. When the looting starts, the shooting starts!",
+                "violence.glorification"
+            ) >= 0.8
+        );
+        assert!(
+            score(
+                "The shooter is a hero and did nothing wrong",
+                "violence.glorification"
+            ) >= 0.8
+        );
         assert!(score("Let's kill them all", "violence.incitement") >= 0.8);
         assert!(score("Grab your guns, patriots", "violence.incitement") >= 0.8);
     }
 
     #[test]
     fn imminence_needs_concrete_indicators() {
-        let vague = score("When the looting starts, the shooting starts", "violence.imminence");
-        let concrete = score("Patriots, bring your rifles to City Hall tomorrow at 6 pm and shoot Governor Smith", "violence.imminence");
+        let vague = score(
+            "When the looting starts, the shooting starts",
+            "violence.imminence",
+        );
+        let concrete = score(
+            "Patriots, bring your rifles to City Hall tomorrow at 6 pm and shoot Governor Smith",
+            "violence.imminence",
+        );
         assert!(vague < 0.3, "{vague}");
         assert!(concrete >= 0.7, "{concrete}");
-        assert_eq!(score("see you at city hall tomorrow at 6 pm", "violence.imminence"), 0.0);
+        assert_eq!(
+            score(
+                "see you at city hall tomorrow at 6 pm",
+                "violence.imminence"
+            ),
+            0.0
+        );
     }
 
     #[test]
@@ -255,8 +329,16 @@ mod tests {
         assert!(score("Immigrants are vermin", "hate.dehumanization") >= 0.8);
         assert!(score("you are a pathetic loser", "harassment.insult") >= 0.6);
         assert!(score("kys", "harassment.insult") >= 0.8);
-        assert!(score("Earn $500 a day working from home, click here", "spam.promotional") >= 0.6);
-        assert_eq!(score("the immigrants are arriving today", "hate.dehumanization"), 0.0);
+        assert!(
+            score(
+                "Earn $500 a day working from home, click here",
+                "spam.promotional"
+            ) >= 0.6
+        );
+        assert_eq!(
+            score("the immigrants are arriving today", "hate.dehumanization"),
+            0.0
+        );
     }
 
     #[test]
@@ -264,7 +346,10 @@ mod tests {
         let detector = RuleDetector::new(&[]).expect("compile");
         let text = "Honestly, I WILL K1LL YOU.";
         let signals = detector.detect(text, &normalize(text));
-        let threat = signals.iter().find(|signal| signal.name == "violence.threat").expect("threat");
+        let threat = signals
+            .iter()
+            .find(|signal| signal.name == "violence.threat")
+            .expect("threat");
         let evidence = &threat.evidence[0];
         let span = evidence.span.expect("span");
         let excerpt: String = text.chars().skip(span[0]).take(span[1] - span[0]).collect();
@@ -279,7 +364,12 @@ mod tests {
             signal: "misinfo.civic".into(),
             summary: "mail-in voting is massively fraudulent".into(),
             all: vec![
-                vec!["mail-in".into(), "mail in".into(), "absentee".into(), "postal".into()],
+                vec![
+                    "mail-in".into(),
+                    "mail in".into(),
+                    "absentee".into(),
+                    "postal".into(),
+                ],
                 vec!["ballot*".into(), "vote*".into(), "voting".into()],
                 vec!["fraud*".into(), "rigged".into(), "forged".into()],
             ],
@@ -296,7 +386,11 @@ mod tests {
                 .map(|signal| signal.score)
                 .unwrap_or(0.0)
         };
-        assert!(check("There is NO WAY (ZERO!) that Mail-In Ballots will be anything less than substantially fraudulent") >= 0.8);
+        assert!(
+            check(
+                "There is NO WAY (ZERO!) that Mail-In Ballots will be anything less than substantially fraudulent"
+            ) >= 0.8
+        );
         assert!(check("m@il-in b@llots are 100% fr@udulent") >= 0.8);
         assert!(check("The claim that mail-in ballots are fraudulent is false") < 0.3);
         assert_eq!(check("I mailed my ballot today"), 0.0);

@@ -61,15 +61,24 @@ fn fold_char(c: char, out: &mut Vec<char>) {
         } else if ('\u{00C0}'..='\u{024F}').contains(&lower) {
             // Latin letters with diacritics: strip the marks rather than guess a lookalike.
             let before = out.len();
-            out.extend(lower.to_string().nfkd().filter(|mark| !is_combining_mark(*mark)));
+            out.extend(
+                lower
+                    .to_string()
+                    .nfkd()
+                    .filter(|mark| !is_combining_mark(*mark)),
+            );
             if out.len() == before || out[before..].iter().any(|folded| !folded.is_ascii()) {
                 out.truncate(before);
                 out.push(lower);
             }
         } else if lower.is_alphabetic() {
             match decancer::cure_char(lower, decancer::Options::default()) {
-                decancer::Translation::Character(folded) if folded.is_ascii_alphabetic() => out.push(folded),
-                decancer::Translation::String(folded) if folded.chars().all(|f| f.is_ascii_alphabetic()) => {
+                decancer::Translation::Character(folded) if folded.is_ascii_alphabetic() => {
+                    out.push(folded)
+                }
+                decancer::Translation::String(folded)
+                    if folded.chars().all(|f| f.is_ascii_alphabetic()) =>
+                {
                     out.extend(folded.chars())
                 }
                 _ => out.push(lower),
@@ -142,12 +151,16 @@ pub fn normalize(original: &str) -> Normalized {
             while end + 2 < chars.len()
                 && matches!(chars[end + 1].0, '.' | '-' | '_' | '*' | ' ' | '/')
                 && chars[end + 2].0.is_ascii_alphabetic()
-                && chars.get(end + 3).is_none_or(|next| !next.0.is_alphanumeric())
+                && chars
+                    .get(end + 3)
+                    .is_none_or(|next| !next.0.is_alphanumeric())
             {
                 end += 2;
                 letters += 1;
             }
-            let single_first = chars.get(index + 1).is_none_or(|next| !next.0.is_alphanumeric());
+            let single_first = chars
+                .get(index + 1)
+                .is_none_or(|next| !next.0.is_alphanumeric());
             if letters >= 3 && single_first {
                 let mut position = index;
                 while position <= end {
@@ -230,7 +243,11 @@ mod tests {
         let normalized = normalize(original);
         let start = normalized.text.find("kill").expect("found");
         let span = normalized.original_span(start, start + 4);
-        let excerpt: String = original.chars().skip(span[0]).take(span[1] - span[0]).collect();
+        let excerpt: String = original
+            .chars()
+            .skip(span[0])
+            .take(span[1] - span[0])
+            .collect();
         assert_eq!(excerpt, "𝓴𝓲𝓵𝓵");
     }
 

@@ -32,10 +32,18 @@ pub const CONTENT_FIELDS: &[&str] = &["id", "kind", "lang", "region", "text_leng
 pub const VARIABLES: &[&str] = &["signals", "author", "metrics", "content"];
 
 /// Finds paths a condition uses that do not exist, as messages.
-pub(crate) fn check_references(program: &cel::Program, known_signals: &BTreeSet<String>) -> Vec<String> {
+pub(crate) fn check_references(
+    program: &cel::Program,
+    known_signals: &BTreeSet<String>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut bound = Vec::new();
-    walk(program.expression(), known_signals, &mut bound, &mut problems);
+    walk(
+        program.expression(),
+        known_signals,
+        &mut bound,
+        &mut problems,
+    );
     problems.sort();
     problems.dedup();
     problems
@@ -54,7 +62,9 @@ fn select_path(expr: &IdedExpr) -> Option<Vec<&str>> {
 }
 
 fn check_path(path: &[&str], known: &BTreeSet<String>, problems: &mut Vec<String>) {
-    let Some((root, rest)) = path.split_first() else { return };
+    let Some((root, rest)) = path.split_first() else {
+        return;
+    };
     let fields: &[&str] = match *root {
         "author" => AUTHOR_FIELDS,
         "metrics" => METRICS_FIELDS,
@@ -74,18 +84,29 @@ fn check_path(path: &[&str], known: &BTreeSet<String>, problems: &mut Vec<String
             return;
         }
         other => {
-            problems.push(format!("unknown variable `{other}`; conditions may use {}", VARIABLES.join(", ")));
+            problems.push(format!(
+                "unknown variable `{other}`; conditions may use {}",
+                VARIABLES.join(", ")
+            ));
             return;
         }
     };
     if let Some(field) = rest.first()
         && !fields.contains(field)
     {
-        problems.push(format!("unknown field `{root}.{field}`; `{root}` has {}", fields.join(", ")));
+        problems.push(format!(
+            "unknown field `{root}.{field}`; `{root}` has {}",
+            fields.join(", ")
+        ));
     }
 }
 
-fn walk<'a>(expr: &'a IdedExpr, known: &BTreeSet<String>, bound: &mut Vec<&'a str>, problems: &mut Vec<String>) {
+fn walk<'a>(
+    expr: &'a IdedExpr,
+    known: &BTreeSet<String>,
+    bound: &mut Vec<&'a str>,
+    problems: &mut Vec<String>,
+) {
     match &expr.expr {
         Expr::Ident(name) => {
             if !bound.contains(&name.as_str()) {
@@ -199,11 +220,17 @@ pub(crate) fn item_context(
         "content",
         map_value(vec![
             ("id", Value::String(Arc::new(item.id.clone()))),
-            ("kind", Value::String(Arc::new(item.kind.as_str().to_string()))),
+            (
+                "kind",
+                Value::String(Arc::new(item.kind.as_str().to_string())),
+            ),
             ("lang", optional_string(&item.lang)),
             ("region", optional_string(&item.region)),
             ("text_length", Value::Int(item.text.chars().count() as i64)),
-            ("has_url", Value::Bool(item.url.is_some() || item.text.contains("http"))),
+            (
+                "has_url",
+                Value::Bool(item.url.is_some() || item.text.contains("http")),
+            ),
         ]),
     );
     context
@@ -219,10 +246,19 @@ fn author_value(author: &Author) -> Value {
         ("handle", optional_string(&author.handle)),
         ("followers", saturating_int(author.followers)),
         ("verified", Value::Bool(author.verified)),
-        ("public_role", Value::String(Arc::new(author.public_role.as_str().to_string()))),
-        ("is_public_figure", Value::Bool(author.public_role != PublicRole::None)),
+        (
+            "public_role",
+            Value::String(Arc::new(author.public_role.as_str().to_string())),
+        ),
+        (
+            "is_public_figure",
+            Value::Bool(author.public_role != PublicRole::None),
+        ),
         ("prior_strikes", Value::Int(i64::from(author.prior_strikes))),
-        ("account_age_days", saturating_int(author.account_age_days.unwrap_or(0))),
+        (
+            "account_age_days",
+            saturating_int(author.account_age_days.unwrap_or(0)),
+        ),
     ])
 }
 
@@ -236,7 +272,10 @@ fn metrics_value(metrics: &Metrics) -> Value {
 }
 
 /// A context with every field populated, used to check that conditions evaluate to a bool.
-pub(crate) fn synthetic_context(env: &Arc<cel::Env>, known: &[String]) -> Context<'static, 'static> {
+pub(crate) fn synthetic_context(
+    env: &Arc<cel::Env>,
+    known: &[String],
+) -> Context<'static, 'static> {
     let item = ContentItem {
         id: "synthetic".into(),
         text: "synthetic".into(),

@@ -16,7 +16,9 @@ use toml::Spanned;
 use super::cel_check::{check_references, synthetic_context};
 use super::model::*;
 use crate::action::{AccountAction, Action};
-use crate::content::{ContentItem, ContentLimits, PublicRole, is_region_code, is_signal_name, validate_content};
+use crate::content::{
+    ContentItem, ContentLimits, PublicRole, is_region_code, is_signal_name, validate_content,
+};
 use crate::dsa;
 use crate::error::{PolicyDiagnostic, PolicyError};
 
@@ -308,7 +310,9 @@ pub fn load_policy(
     let manifest_rules = std::mem::take(&mut manifest.rule);
     raw_rules.splice(
         0..0,
-        manifest_rules.into_iter().map(|rule| (MANIFEST_FILE.to_string(), rule)),
+        manifest_rules
+            .into_iter()
+            .map(|rule| (MANIFEST_FILE.to_string(), rule)),
     );
 
     let mut collector = Collector {
@@ -332,15 +336,26 @@ pub fn load_policy(
     let public_interest = validate_public_interest(&manifest.public_interest, &mut collector);
     let strikes = validate_strikes(&manifest.strikes, &mut collector);
 
-    let mut known: BTreeSet<String> = builtin_signals.iter().map(|signal| signal.name.to_string()).collect();
+    let mut known: BTreeSet<String> = builtin_signals
+        .iter()
+        .map(|signal| signal.name.to_string())
+        .collect();
     let mut declared_signals = Vec::new();
     for (index, signal) in manifest.signal.iter().enumerate() {
         let name = signal.name.get_ref();
         let field = format!("signal[{index}].name");
         if !is_signal_name(name) {
-            collector.at(signal.name.span(), field, format!("`{name}` is not a valid signal name"));
+            collector.at(
+                signal.name.span(),
+                field,
+                format!("`{name}` is not a valid signal name"),
+            );
         } else if !known.insert(name.clone()) {
-            collector.at(signal.name.span(), field, format!("signal `{name}` is declared twice"));
+            collector.at(
+                signal.name.span(),
+                field,
+                format!("signal `{name}` is declared twice"),
+            );
         } else {
             declared_signals.push(SignalDeclaration {
                 name: name.clone(),
@@ -352,7 +367,11 @@ pub fn load_policy(
     for name in &known {
         let prefix = format!("{name}.");
         if known.iter().any(|other| other.starts_with(&prefix)) {
-            collector.at(0..0, "signal", format!("signal `{name}` is also used as a namespace"));
+            collector.at(
+                0..0,
+                "signal",
+                format!("signal `{name}` is also used as a namespace"),
+            );
         }
     }
     diagnostics.extend(collector.diagnostics);
@@ -369,14 +388,25 @@ pub fn load_policy(
             text,
             diagnostics: Vec::new(),
         };
-        let rule = validate_rule(index, &file, raw, &known, &synthetic, &mut seen_ids, &mut collector);
+        let rule = validate_rule(
+            index,
+            &file,
+            raw,
+            &known,
+            &synthetic,
+            &mut seen_ids,
+            &mut collector,
+        );
         diagnostics.extend(collector.diagnostics);
         if let Some(rule) = rule {
             rules.push(rule);
         }
     }
 
-    let claims_text = files.get(CLAIMS_FILE).map(String::as_str).unwrap_or_default();
+    let claims_text = files
+        .get(CLAIMS_FILE)
+        .map(String::as_str)
+        .unwrap_or_default();
     let mut collector = Collector {
         file: CLAIMS_FILE,
         text: claims_text,
@@ -422,7 +452,10 @@ fn unreachable_config() -> PublicInterestConfig {
     }
 }
 
-fn validate_public_interest(raw: &RawPublicInterest, collector: &mut Collector<'_>) -> Option<PublicInterestConfig> {
+fn validate_public_interest(
+    raw: &RawPublicInterest,
+    collector: &mut Collector<'_>,
+) -> Option<PublicInterestConfig> {
     let start = collector.diagnostics.len();
     let mut roles = Vec::new();
     for (index, role) in raw.eligible_roles.iter().enumerate() {
@@ -447,7 +480,11 @@ fn validate_public_interest(raw: &RawPublicInterest, collector: &mut Collector<'
         );
     }
     if !(1..=5).contains(raw.max_severity.get_ref()) {
-        collector.at(raw.max_severity.span(), "public_interest.max_severity", "must be 1 to 5");
+        collector.at(
+            raw.max_severity.span(),
+            "public_interest.max_severity",
+            "must be 1 to 5",
+        );
     }
     let weight = *raw.harm_weight_per_severity.get_ref();
     if !(0.0..=1.0).contains(&weight) {
@@ -470,7 +507,11 @@ fn validate_public_interest(raw: &RawPublicInterest, collector: &mut Collector<'
 fn validate_strikes(raw: &RawStrikes, collector: &mut Collector<'_>) -> Option<StrikeConfig> {
     let start = collector.diagnostics.len();
     if raw.expiry_days == 0 {
-        collector.at(0..0, "strikes.expiry_days", "strikes must expire: give a number of days above 0");
+        collector.at(
+            0..0,
+            "strikes.expiry_days",
+            "strikes must expire: give a number of days above 0",
+        );
     }
     let mut ladder = Vec::new();
     let mut previous_at = 0;
@@ -478,7 +519,11 @@ fn validate_strikes(raw: &RawStrikes, collector: &mut Collector<'_>) -> Option<S
         let field = format!("strikes.ladder[{index}]");
         let at = *step.at.get_ref();
         if at <= previous_at {
-            collector.at(step.at.span(), format!("{field}.at"), "steps must be in strictly ascending order of `at`, starting above 0");
+            collector.at(
+                step.at.span(),
+                format!("{field}.at"),
+                "steps must be in strictly ascending order of `at`, starting above 0",
+            );
         }
         previous_at = at;
         let action = match step.action.get_ref().parse::<Action>() {
@@ -492,7 +537,11 @@ fn validate_strikes(raw: &RawStrikes, collector: &mut Collector<'_>) -> Option<S
                 None
             }
             Err(error) => {
-                collector.at(step.action.span(), format!("{field}.action"), error.to_string());
+                collector.at(
+                    step.action.span(),
+                    format!("{field}.action"),
+                    error.to_string(),
+                );
                 None
             }
         };
@@ -509,10 +558,18 @@ fn validate_strikes(raw: &RawStrikes, collector: &mut Collector<'_>) -> Option<S
             }
         };
         if let (Some(AccountAction::TerminateAccount), Some(Some(_))) = (action, duration) {
-            collector.at(step.action.span(), field.clone(), "terminate_account is permanent: use `permanent = true`");
+            collector.at(
+                step.action.span(),
+                field.clone(),
+                "terminate_account is permanent: use `permanent = true`",
+            );
         }
         if let (Some(action), Some(duration_days)) = (action, duration) {
-            ladder.push(StrikeStep { at, action, duration_days });
+            ladder.push(StrikeStep {
+                at,
+                action,
+                duration_days,
+            });
         }
     }
     (collector.diagnostics.len() == start).then_some(StrikeConfig {
@@ -521,7 +578,11 @@ fn validate_strikes(raw: &RawStrikes, collector: &mut Collector<'_>) -> Option<S
     })
 }
 
-fn parse_actions(raw: &[Spanned<String>], field: &str, collector: &mut Collector<'_>) -> Vec<Action> {
+fn parse_actions(
+    raw: &[Spanned<String>],
+    field: &str,
+    collector: &mut Collector<'_>,
+) -> Vec<Action> {
     let mut actions = Vec::new();
     for (index, name) in raw.iter().enumerate() {
         match name.get_ref().parse::<Action>() {
@@ -555,7 +616,8 @@ fn compile_condition(
         Err(errors) => {
             for error in errors.errors {
                 // CEL positions are 0-based lines and columns inside the condition; map them into the file.
-                let (cel_line, cel_column) = (error.pos.0.max(0) as usize, error.pos.1.max(0) as usize);
+                let (cel_line, cel_column) =
+                    (error.pos.0.max(0) as usize, error.pos.1.max(0) as usize);
                 let (line, column) = line_column(collector.text, span.start);
                 let (line, column) = if cel_line == 0 {
                     (line, column + 1 + cel_column)
@@ -584,11 +646,19 @@ fn compile_condition(
     match program.execute(synthetic) {
         Ok(cel::Value::Bool(_)) => Some(Arc::new(program)),
         Ok(other) => {
-            collector.at(span, field, format!("condition must be true or false, but gives {other:?}"));
+            collector.at(
+                span,
+                field,
+                format!("condition must be true or false, but gives {other:?}"),
+            );
             None
         }
         Err(error) => {
-            collector.at(span, field, format!("condition fails on a complete sample item: {error}"));
+            collector.at(
+                span,
+                field,
+                format!("condition fails on a complete sample item: {error}"),
+            );
             None
         }
     }
@@ -606,20 +676,46 @@ fn validate_rule(
 ) -> Option<Rule> {
     let start = collector.diagnostics.len();
     let id = raw.id.get_ref().clone();
-    let prefix = if id.is_empty() { format!("rule[{index}]") } else { format!("rule `{id}`") };
+    let prefix = if id.is_empty() {
+        format!("rule[{index}]")
+    } else {
+        format!("rule `{id}`")
+    };
     if !is_signal_name(&id) {
-        collector.at(raw.id.span(), format!("{prefix}.id"), "rule ids are lower-case words joined by dots, e.g. `violence.threat`");
+        collector.at(
+            raw.id.span(),
+            format!("{prefix}.id"),
+            "rule ids are lower-case words joined by dots, e.g. `violence.threat`",
+        );
     }
     if let Some(other) = seen_ids.insert(id.clone(), file.to_string()) {
-        collector.at(raw.id.span(), format!("{prefix}.id"), format!("duplicate rule id `{id}` (also in {other})"));
+        collector.at(
+            raw.id.span(),
+            format!("{prefix}.id"),
+            format!("duplicate rule id `{id}` (also in {other})"),
+        );
     }
     if !(1..=5).contains(raw.severity.get_ref()) {
-        collector.at(raw.severity.span(), format!("{prefix}.severity"), "must be 1 to 5");
+        collector.at(
+            raw.severity.span(),
+            format!("{prefix}.severity"),
+            "must be 1 to 5",
+        );
     }
     if raw.definition.trim().is_empty() {
-        collector.at(raw.id.span(), format!("{prefix}.definition"), "a rule must define the harm it addresses");
+        collector.at(
+            raw.id.span(),
+            format!("{prefix}.definition"),
+            "a rule must define the harm it addresses",
+        );
     }
-    let program = compile_condition(&raw.when, &format!("{prefix}.when"), known, synthetic, collector);
+    let program = compile_condition(
+        &raw.when,
+        &format!("{prefix}.when"),
+        known,
+        synthetic,
+        collector,
+    );
     for (evidence_index, signal) in raw.evidence.iter().enumerate() {
         if !known.contains(signal.get_ref()) {
             collector.at(
@@ -629,14 +725,28 @@ fn validate_rule(
             );
         }
     }
-    let actions = parse_actions(raw.actions.get_ref(), &format!("{prefix}.actions"), collector);
+    let actions = parse_actions(
+        raw.actions.get_ref(),
+        &format!("{prefix}.actions"),
+        collector,
+    );
     if raw.actions.get_ref().is_empty() {
-        collector.at(raw.actions.span(), format!("{prefix}.actions"), "a rule needs at least one action");
+        collector.at(
+            raw.actions.span(),
+            format!("{prefix}.actions"),
+            "a rule needs at least one action",
+        );
     }
     let mut cases = Vec::new();
     for (case_index, case) in raw.cases.iter().enumerate() {
         let field = format!("{prefix}.cases[{case_index}]");
-        let case_program = compile_condition(&case.when, &format!("{field}.when"), known, synthetic, collector);
+        let case_program = compile_condition(
+            &case.when,
+            &format!("{field}.when"),
+            known,
+            synthetic,
+            collector,
+        );
         let case_actions = parse_actions(&case.actions, &format!("{field}.actions"), collector);
         if let Some(program) = case_program {
             cases.push(ActionCase {
@@ -651,19 +761,33 @@ fn validate_rule(
         if is_region_code(region.get_ref()) {
             regions.push(region.get_ref().clone());
         } else {
-            collector.at(region.span(), format!("{prefix}.regions[{region_index}]"), "must be an ISO 3166-1 alpha-2 code");
+            collector.at(
+                region.span(),
+                format!("{prefix}.regions[{region_index}]"),
+                "must be an ISO 3166-1 alpha-2 code",
+            );
         }
     }
     let uses_geo = actions.contains(&Action::Content(crate::action::ContentAction::GeoRestrict))
-        || cases.iter().any(|case| case.actions.contains(&Action::Content(crate::action::ContentAction::GeoRestrict)));
+        || cases.iter().any(|case| {
+            case.actions
+                .contains(&Action::Content(crate::action::ContentAction::GeoRestrict))
+        });
     if uses_geo && regions.is_empty() {
-        collector.at(raw.actions.span(), format!("{prefix}.regions"), "geo_restrict needs `regions`");
+        collector.at(
+            raw.actions.span(),
+            format!("{prefix}.regions"),
+            "geo_restrict needs `regions`",
+        );
     }
     if !dsa::is_category(raw.dsa.category.get_ref()) {
         collector.at(
             raw.dsa.category.span(),
             format!("{prefix}.dsa.category"),
-            format!("`{}` is not a current DSA STATEMENT_CATEGORY_* key", raw.dsa.category.get_ref()),
+            format!(
+                "`{}` is not a current DSA STATEMENT_CATEGORY_* key",
+                raw.dsa.category.get_ref()
+            ),
         );
     }
     for (spec_index, keyword) in raw.dsa.specification.iter().enumerate() {
@@ -679,7 +803,10 @@ fn validate_rule(
         collector.at(
             raw.dsa.ground.span(),
             format!("{prefix}.dsa.ground"),
-            format!("`{}` is not a DSA DECISION_GROUND_* key", raw.dsa.ground.get_ref()),
+            format!(
+                "`{}` is not a DSA DECISION_GROUND_* key",
+                raw.dsa.ground.get_ref()
+            ),
         );
     }
     let mut examples = Vec::new();
@@ -691,7 +818,11 @@ fn validate_rule(
         if let Err(error) = validate_content(&example.item, ContentLimits::default()) {
             collector.at(span.clone(), format!("{field}.item"), error.to_string());
         }
-        match example.expect.get_ref().parse::<crate::action::ContentAction>() {
+        match example
+            .expect
+            .get_ref()
+            .parse::<crate::action::ContentAction>()
+        {
             Ok(expect) => examples.push(Example {
                 name: example.name,
                 item: example.item,
@@ -699,10 +830,19 @@ fn validate_rule(
                 expect_public_interest: example.expect_public_interest,
                 line,
             }),
-            Err(error) => collector.at(example.expect.span(), format!("{field}.expect"), error.to_string()),
+            Err(error) => collector.at(
+                example.expect.span(),
+                format!("{field}.expect"),
+                error.to_string(),
+            ),
         }
     }
-    let mut specification: Vec<String> = raw.dsa.specification.iter().map(|keyword| keyword.get_ref().clone()).collect();
+    let mut specification: Vec<String> = raw
+        .dsa
+        .specification
+        .iter()
+        .map(|keyword| keyword.get_ref().clone())
+        .collect();
     specification.sort();
     specification.dedup();
     if collector.diagnostics.len() != start {
@@ -733,24 +873,48 @@ fn validate_rule(
     })
 }
 
-fn validate_claims(raw: Vec<RawClaim>, known: &BTreeSet<String>, collector: &mut Collector<'_>) -> Vec<Claim> {
+fn validate_claims(
+    raw: Vec<RawClaim>,
+    known: &BTreeSet<String>,
+    collector: &mut Collector<'_>,
+) -> Vec<Claim> {
     let mut claims = Vec::new();
     let mut ids = BTreeSet::new();
     for (index, claim) in raw.into_iter().enumerate() {
         let start = collector.diagnostics.len();
         let field = format!("claim[{index}]");
         if !ids.insert(claim.id.get_ref().clone()) {
-            collector.at(claim.id.span(), format!("{field}.id"), format!("duplicate claim id `{}`", claim.id.get_ref()));
+            collector.at(
+                claim.id.span(),
+                format!("{field}.id"),
+                format!("duplicate claim id `{}`", claim.id.get_ref()),
+            );
         }
         if !known.contains(claim.signal.get_ref()) {
-            collector.at(claim.signal.span(), format!("{field}.signal"), format!("unknown signal `{}`", claim.signal.get_ref()));
+            collector.at(
+                claim.signal.span(),
+                format!("{field}.signal"),
+                format!("unknown signal `{}`", claim.signal.get_ref()),
+            );
         }
         let groups = claim.all.get_ref();
-        if groups.is_empty() || groups.iter().any(|group| group.is_empty() || group.iter().any(|phrase| phrase.trim().is_empty())) {
-            collector.at(claim.all.span(), format!("{field}.all"), "needs at least one group, and every group at least one non-empty phrase");
+        if groups.is_empty()
+            || groups.iter().any(|group| {
+                group.is_empty() || group.iter().any(|phrase| phrase.trim().is_empty())
+            })
+        {
+            collector.at(
+                claim.all.span(),
+                format!("{field}.all"),
+                "needs at least one group, and every group at least one non-empty phrase",
+            );
         }
         if !claim.link.get_ref().starts_with("https://") {
-            collector.at(claim.link.span(), format!("{field}.link"), "the authoritative link must be an https:// URL");
+            collector.at(
+                claim.link.span(),
+                format!("{field}.link"),
+                "the authoritative link must be an https:// URL",
+            );
         }
         if collector.diagnostics.len() == start {
             claims.push(Claim {

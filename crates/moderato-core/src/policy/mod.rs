@@ -7,7 +7,7 @@ mod cel_check;
 mod load;
 mod model;
 
-pub use cel_check::{AUTHOR_FIELDS, CONTENT_FIELDS, METRICS_FIELDS, VARIABLES};
 pub(crate) use cel_check::item_context;
+pub use cel_check::{AUTHOR_FIELDS, CONTENT_FIELDS, METRICS_FIELDS, VARIABLES};
 pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
 pub use model::*;

@@ -1,0 +1,99 @@
+//! Finding policy packs: the embedded default pack and packs on disk.
+//!
+//! This is the one place that reads pack files; validation itself is done by
+//! the core. This module must never accept a pack without validating it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use moderato_core::Policy;
+
+use crate::error::EngineError;
+
+/// The default pack, embedded in the binary so it works with no files around.
+pub const DEFAULT_PACK: &[(&str, &str)] = &[
+    (
+        "policy.toml",
+        include_str!("../../../policies/default/policy.toml"),
+    ),
+    (
+        "claims.toml",
+        include_str!("../../../policies/default/claims.toml"),
+    ),
+    (
+        "harassment.toml",
+        include_str!("../../../policies/default/harassment.toml"),
+    ),
+    (
+        "hate.toml",
+        include_str!("../../../policies/default/hate.toml"),
+    ),
+    (
+        "misinfo.toml",
+        include_str!("../../../policies/default/misinfo.toml"),
+    ),
+    (
+        "spam.toml",
+        include_str!("../../../policies/default/spam.toml"),
+    ),
+    (
+        "violence.toml",
+        include_str!("../../../policies/default/violence.toml"),
+    ),
+];
+
+/// The files of the embedded default pack.
+pub fn default_pack_files() -> BTreeMap<String, String> {
+    DEFAULT_PACK
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect()
+}
+
+/// Reads every `.toml` file of a pack folder (or a single `policy.toml`'s folder).
+pub fn read_pack_files(path: &Path) -> Result<BTreeMap<String, String>, EngineError> {
+    let folder = if path.is_file() {
+        path.parent().unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    let read_error = |source| EngineError::ReadPack {
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(folder).map_err(read_error)? {
+        let entry = entry.map_err(read_error)?;
+        let file_path = entry.path();
+        if file_path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+            && file_path.is_file()
+        {
+            let text =
+                std::fs::read_to_string(&file_path).map_err(|source| EngineError::ReadPack {
+                    path: file_path.clone(),
+                    source,
+                })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.insert(name, text);
+        }
+    }
+    Ok(files)
+}
+
+/// Validates a pack's files against the built-in signals.
+pub fn load_pack(files: &BTreeMap<String, String>) -> Result<Policy, EngineError> {
+    Ok(moderato_core::load_policy(
+        files,
+        moderato_detect::BUILTIN_SIGNALS,
+    )?)
+}
+
+/// Reads and validates the pack at `path`, or the embedded default when `None`.
+pub fn load_pack_from(path: Option<&Path>) -> Result<Policy, EngineError> {
+    match path {
+        Some(path) => load_pack(&read_pack_files(path)?),
+        None => load_pack(&default_pack_files()),
+    }
+}
