@@ -98,7 +98,17 @@ impl ClaimMatcher {
             let right_ok =
                 phrase.prefix || hit.end() == bytes.len() || !word_char(bytes[hit.end()]);
             if left_ok && right_ok {
-                found.push((phrase.claim, phrase.group, hit.start(), hit.end()));
+                // A prefix phrase (`fraud*`) covers the whole word it starts.
+                let end = if phrase.prefix {
+                    hit.end()
+                        + bytes[hit.end()..]
+                            .iter()
+                            .take_while(|byte| word_char(**byte))
+                            .count()
+                } else {
+                    hit.end()
+                };
+                found.push((phrase.claim, phrase.group, hit.start(), end));
             }
         }
         let word_index = |byte: usize| text[..byte].matches(' ').count();
@@ -133,7 +143,9 @@ impl ClaimMatcher {
                         }
                     }
                 }
-                if complete && best.is_none_or(|(s, e)| end - start < e - s) {
+                // Prefer a window inside one sentence, then the tightest one.
+                let key = |s: usize, e: usize| (text[s..e].contains(['.', '!', '?']), e - s);
+                if complete && best.is_none_or(|(s, e)| key(start, end) < key(s, e)) {
                     best = Some((start, end));
                 }
             }

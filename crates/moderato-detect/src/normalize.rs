@@ -120,22 +120,32 @@ pub fn normalize(original: &str) -> Normalized {
     }
 
     // Pass 2: leetspeak between letters (k1ll, h@te), not in numbers (2020, 4 people).
-    let snapshot: Vec<char> = chars.iter().map(|(c, _)| *c).collect();
-    for index in 0..chars.len() {
-        if let Some(letter) = leet(snapshot[index]) {
-            let before = index.checked_sub(1).map(|i| snapshot[i]);
-            let after = snapshot.get(index + 1).copied();
-            let letter_before = before.is_some_and(|b| b.is_ascii_alphabetic());
-            let letter_after = after.is_some_and(|a| a.is_ascii_alphabetic());
-            // `@` and `$` start handles and prices; fold them only inside words.
-            let inside = if matches!(snapshot[index], '@' | '$' | '!' | '|' | '+') {
+    // Repeated until nothing changes, since a folded character can make its neighbour foldable.
+    loop {
+        let mut changed = false;
+        for index in 0..chars.len() {
+            let Some(letter) = leet(chars[index].0) else {
+                continue;
+            };
+            let letter_before = index
+                .checked_sub(1)
+                .is_some_and(|i| chars[i].0.is_ascii_alphabetic());
+            let letter_after = chars
+                .get(index + 1)
+                .is_some_and(|next| next.0.is_ascii_alphabetic());
+            // `@`, `$` and friends start handles and prices; fold them only inside words.
+            let inside = if matches!(chars[index].0, '@' | '$' | '!' | '|' | '+') {
                 letter_before && letter_after
             } else {
                 letter_before || letter_after
             };
             if inside {
                 chars[index].0 = letter;
+                changed = true;
             }
+        }
+        if !changed {
+            break;
         }
     }
 

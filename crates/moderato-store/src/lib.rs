@@ -1,1 +1,30 @@
-//! placeholder
+//! Moderato's persistence layer: content items, decisions, policy versions,
+//! review tasks, appeals, strikes, API tokens and the hash-chained audit log,
+//! on SQLite or PostgreSQL through one sqlx `Any` code path.
+//!
+//! Every state change is written together with its audit entry in a single
+//! transaction. This crate is the only one with SQL; it must never hold
+//! policy logic (it stores decisions, it does not make or change them) and
+//! must never rewrite or delete audit entries.
+
+#![warn(missing_docs)]
+
+mod audit;
+mod decisions;
+mod error;
+mod policies;
+mod store;
+mod tokens;
+
+pub use audit::{
+    AuditEntry, AuditProblem, AuditProblemKind, GENESIS_HASH, VerifyReport, append_audit,
+    canonical_json, entry_hash, sha256_hex, verify_audit_jsonl,
+};
+pub use decisions::{
+    DEFAULT_REVIEW_QUEUE, PUBLIC_INTEREST_REVIEW_QUEUE, RecordOutcome, RecordedDecision,
+    StoredDecision,
+};
+pub use error::StoreError;
+pub use policies::{PolicyUpload, PolicyVersion};
+pub use store::{Backend, DATA_DIR_DATABASE_FILE, Store};
+pub use tokens::ApiToken;

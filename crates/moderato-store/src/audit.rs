@@ -1,0 +1,570 @@
+//! The tamper-evident audit chain: appending entries inside a transaction,
+//! verifying the chain stored in the database, exporting it as JSON lines and
+//! re-verifying an export without a database.
+//!
+//! Entry hash: lowercase hex SHA-256 of the UTF-8 bytes of
+//! `{"seq":S,"created_at":T,"kind":K,"subject":U,"payload":P,"prev_hash":H}`
+//! with the keys in exactly that order, no whitespace, strings escaped as
+//! serde_json escapes them, and `P` the payload in canonical form (object keys
+//! sorted by their UTF-8 bytes, no whitespace, numbers as serde_json prints
+//! them). The first entry has seq 1 and `prev_hash` is 64 zeros.
+//!
+//! This module must never update or delete an audit entry: the log is
+//! append-only, and the only write besides the insert is moving the head.
+
+use std::io::{BufRead, Write};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Row, Transaction};
+
+use crate::error::StoreError;
+use crate::store::Store;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One entry of the audit chain, as stored and as exported (one JSON object
+/// per line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the chain, starting at 1, without gaps.
+    pub seq: i64,
+    /// When the entry was written, in milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// What happened, e.g. `decision.recorded`.
+    pub kind: String,
+    /// What it happened to, e.g. a content id or a policy version.
+    pub subject: String,
+    /// Details of the change.
+    pub payload: serde_json::Value,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// Hash of this entry.
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// Recomputes the hash of this entry from its fields (ignoring `hash`).
+    pub fn compute_hash(&self) -> String {
+        entry_hash(
+            self.seq,
+            self.created_at,
+            &self.kind,
+            &self.subject,
+            &self.payload,
+            &self.prev_hash,
+        )
+    }
+}
+
+/// What kind of damage the verifier found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum AuditProblemKind {
+    /// The entry's contents no longer match its hash.
+    Altered,
+    /// Entries are missing: the chain jumps from `seq - 1` to `next_seq`, or
+    /// the head names entries beyond the last one.
+    Removed {
+        /// First seq present after the gap, or `None` when the tail is gone.
+        next_seq: Option<i64>,
+    },
+    /// The entry is intact but sits at a position it was not written for.
+    Reordered,
+    /// The entry is intact but does not point at the hash of its predecessor.
+    BrokenLink,
+}
+
+/// The first problem found in a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProblem {
+    /// The first seq that is wrong or missing.
+    pub seq: i64,
+    /// What is wrong.
+    pub kind: AuditProblemKind,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The result of verifying a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// Entries read.
+    pub entries: u64,
+    /// No problem found.
+    pub ok: bool,
+    /// The first problem, when there is one.
+    pub first_problem: Option<AuditProblem>,
+    /// Seq of the last entry read, 0 when there are none.
+    pub last_seq: i64,
+    /// Hash of the last entry read (genesis hash when there are none). Compare
+    /// it with a published head to detect a truncated export.
+    pub last_hash: String,
+}
+
+/// Writes `value` in canonical form: object keys sorted, no whitespace.
+///
+/// Sorting here, instead of relying on serde_json's map ordering, keeps the
+/// hash stable even if another crate turns on serde_json's `preserve_order`.
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (index, key) in keys.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                if let Some(inner) = map.get(key) {
+                    write_canonical(inner, out);
+                }
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The canonical JSON text of `value`: object keys sorted, no whitespace.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Computes an entry hash as described in the module documentation.
+pub fn entry_hash(
+    seq: i64,
+    created_at: i64,
+    kind: &str,
+    subject: &str,
+    payload: &serde_json::Value,
+    prev_hash: &str,
+) -> String {
+    let mut text = String::new();
+    text.push_str("{\"seq\":");
+    text.push_str(&seq.to_string());
+    text.push_str(",\"created_at\":");
+    text.push_str(&created_at.to_string());
+    text.push_str(",\"kind\":");
+    text.push_str(&serde_json::Value::String(kind.to_owned()).to_string());
+    text.push_str(",\"subject\":");
+    text.push_str(&serde_json::Value::String(subject.to_owned()).to_string());
+    text.push_str(",\"payload\":");
+    write_canonical(payload, &mut text);
+    text.push_str(",\"prev_hash\":");
+    text.push_str(&serde_json::Value::String(prev_hash.to_owned()).to_string());
+    text.push('}');
+    sha256_hex(text.as_bytes())
+}
+
+/// Appends an entry to the chain inside `transaction`, so that the entry is
+/// committed if and only if the change it describes is.
+///
+/// The first statement moves the one-row head; on PostgreSQL its row lock
+/// makes concurrent appenders wait for each other until commit.
+pub async fn append_audit(
+    transaction: &mut Transaction<'_, Any>,
+    kind: &str,
+    subject: &str,
+    payload: &serde_json::Value,
+    now_ms: i64,
+) -> Result<AuditEntry, StoreError> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **transaction)
+        .await
+        .map_err(StoreError::database("advance audit head"))?;
+    let seq: i64 = head
+        .try_get("seq")
+        .map_err(StoreError::database("read audit head"))?;
+    let prev_hash: String = head
+        .try_get("hash")
+        .map_err(StoreError::database("read audit head"))?;
+    let payload_json = canonical_json(payload);
+    let hash = entry_hash(seq, now_ms, kind, subject, payload, &prev_hash);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, created_at, kind, subject, payload_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(seq)
+    .bind(now_ms)
+    .bind(kind)
+    .bind(subject)
+    .bind(&payload_json)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **transaction)
+    .await
+    .map_err(StoreError::database("insert audit entry"))?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **transaction)
+        .await
+        .map_err(StoreError::database("move audit head"))?;
+    Ok(AuditEntry {
+        seq,
+        created_at: now_ms,
+        kind: kind.to_owned(),
+        subject: subject.to_owned(),
+        payload: payload.clone(),
+        prev_hash,
+        hash,
+    })
+}
+
+/// Walks entries in the order given and reports the first problem.
+///
+/// `head` is the stored chain head `(seq, hash)`, when known; without it a
+/// removed tail cannot be detected.
+pub(crate) fn verify_entries(entries: &[AuditEntry], head: Option<(i64, &str)>) -> VerifyReport {
+    let mut expected_seq = 1;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    let mut first_problem = None;
+    for entry in entries {
+        if let Some(problem) = check_entry(entry, expected_seq, &prev_hash, entries) {
+            first_problem = Some(problem);
+            break;
+        }
+        expected_seq = entry.seq + 1;
+        prev_hash.clone_from(&entry.hash);
+    }
+    if first_problem.is_none()
+        && let Some((head_seq, head_hash)) = head
+    {
+        let last_seq = expected_seq - 1;
+        if head_seq > last_seq {
+            first_problem = Some(AuditProblem {
+                seq: last_seq + 1,
+                kind: AuditProblemKind::Removed { next_seq: None },
+                message: format!(
+                    "the audit head is at seq {head_seq} but the last entry is seq {last_seq}: entries {} to {head_seq} were removed",
+                    last_seq + 1
+                ),
+            });
+        } else if head_seq < last_seq || head_hash != prev_hash {
+            first_problem = Some(AuditProblem {
+                seq: last_seq,
+                kind: AuditProblemKind::BrokenLink,
+                message: format!(
+                    "the audit head (seq {head_seq}, hash {head_hash}) does not match the last entry (seq {last_seq}, hash {prev_hash})"
+                ),
+            });
+        }
+    }
+    let (last_seq, last_hash) = entries
+        .last()
+        .map(|entry| (entry.seq, entry.hash.clone()))
+        .unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+    VerifyReport {
+        entries: entries.len() as u64,
+        ok: first_problem.is_none(),
+        first_problem,
+        last_seq,
+        last_hash,
+    }
+}
+
+fn check_entry(
+    entry: &AuditEntry,
+    expected_seq: i64,
+    prev_hash: &str,
+    all_entries: &[AuditEntry],
+) -> Option<AuditProblem> {
+    if entry.seq > expected_seq {
+        return Some(AuditProblem {
+            seq: expected_seq,
+            kind: AuditProblemKind::Removed {
+                next_seq: Some(entry.seq),
+            },
+            message: format!(
+                "entries {expected_seq} to {} are missing: the chain jumps to seq {}",
+                entry.seq - 1,
+                entry.seq
+            ),
+        });
+    }
+    if entry.seq < expected_seq {
+        return Some(AuditProblem {
+            seq: entry.seq,
+            kind: AuditProblemKind::Reordered,
+            message: format!(
+                "entry seq {} appears where seq {expected_seq} was expected",
+                entry.seq
+            ),
+        });
+    }
+    if entry.compute_hash() != entry.hash {
+        // An intact entry moved to another position still hashes correctly
+        // under the seq it was written with; look for that seq to tell a
+        // reordering from an edit.
+        let written_as = all_entries
+            .iter()
+            .map(|other| other.seq)
+            .find(|&candidate| {
+                candidate != entry.seq
+                    && entry_hash(
+                        candidate,
+                        entry.created_at,
+                        &entry.kind,
+                        &entry.subject,
+                        &entry.payload,
+                        &entry.prev_hash,
+                    ) == entry.hash
+            });
+        return Some(match written_as {
+            Some(original_seq) => AuditProblem {
+                seq: entry.seq,
+                kind: AuditProblemKind::Reordered,
+                message: format!(
+                    "entry at seq {} was written as seq {original_seq}",
+                    entry.seq
+                ),
+            },
+            None => AuditProblem {
+                seq: entry.seq,
+                kind: AuditProblemKind::Altered,
+                message: format!(
+                    "entry seq {} does not match its hash: its contents were changed",
+                    entry.seq
+                ),
+            },
+        });
+    }
+    if entry.prev_hash != prev_hash {
+        return Some(AuditProblem {
+            seq: entry.seq,
+            kind: AuditProblemKind::BrokenLink,
+            message: format!(
+                "entry seq {} points at {} but the previous entry's hash is {prev_hash}",
+                entry.seq, entry.prev_hash
+            ),
+        });
+    }
+    None
+}
+
+/// Re-verifies an export written by [`Store::export_audit_jsonl`], without a
+/// database. Blank lines are ignored; a line that is not a valid entry is
+/// reported as altered.
+pub fn verify_audit_jsonl(reader: impl BufRead) -> Result<VerifyReport, StoreError> {
+    let mut entries = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let line = line.map_err(|source| StoreError::InvalidStoredValue {
+            what: "audit export",
+            message: format!("failed to read line {}: {source}", index + 1),
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<AuditEntry>(&line) {
+            Ok(entry) => entries.push(entry),
+            Err(error) => {
+                let seq = entries.last().map_or(1, |entry: &AuditEntry| entry.seq + 1);
+                let mut report = verify_entries(&entries, None);
+                if report.ok {
+                    report.ok = false;
+                    report.first_problem = Some(AuditProblem {
+                        seq,
+                        kind: AuditProblemKind::Altered,
+                        message: format!("line {} is not a valid audit entry: {error}", index + 1),
+                    });
+                }
+                return Ok(report);
+            }
+        }
+    }
+    Ok(verify_entries(&entries, None))
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    let read = StoreError::database("read audit entry");
+    let payload_json: String = row.try_get("payload_json").map_err(read)?;
+    // A payload that is not JSON any more was altered; keep it as a string so
+    // that the hash check reports it instead of failing the whole walk.
+    let payload = serde_json::from_str(&payload_json)
+        .unwrap_or_else(|_| serde_json::Value::String(payload_json.clone()));
+    let read = || StoreError::database("read audit entry");
+    Ok(AuditEntry {
+        seq: row.try_get("seq").map_err(read())?,
+        created_at: row.try_get("created_at").map_err(read())?,
+        kind: row.try_get("kind").map_err(read())?,
+        subject: row.try_get("subject").map_err(read())?,
+        payload,
+        prev_hash: row.try_get("prev_hash").map_err(read())?,
+        hash: row.try_get("hash").map_err(read())?,
+    })
+}
+
+impl Store {
+    /// Appends one audit entry in its own transaction, for events that change
+    /// nothing else (e.g. an export was taken).
+    pub async fn append_audit_event(
+        &self,
+        kind: &str,
+        subject: &str,
+        payload: &serde_json::Value,
+        now_ms: i64,
+    ) -> Result<AuditEntry, StoreError> {
+        let mut transaction = self.begin_write("append audit event").await?;
+        let entry = append_audit(&mut transaction, kind, subject, payload, now_ms).await?;
+        transaction
+            .commit()
+            .await
+            .map_err(StoreError::database("commit audit event"))?;
+        Ok(entry)
+    }
+
+    /// Reads every audit entry in seq order.
+    pub async fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, created_at, kind, subject, payload_json, prev_hash, hash \
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("read audit log"))?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Walks the whole chain by seq, recomputing every hash, and checks that
+    /// the stored head matches the last entry.
+    pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
+        // Read the head and the entries in one transaction so a concurrent
+        // append cannot make them disagree.
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::database("verify audit log"))?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(StoreError::database("read audit head"))?;
+        let head_seq: i64 = head
+            .try_get("seq")
+            .map_err(StoreError::database("read audit head"))?;
+        let head_hash: String = head
+            .try_get("hash")
+            .map_err(StoreError::database("read audit head"))?;
+        let rows = sqlx::query(
+            "SELECT seq, created_at, kind, subject, payload_json, prev_hash, hash \
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&mut *transaction)
+        .await
+        .map_err(StoreError::database("read audit log"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(StoreError::database("verify audit log"))?;
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(verify_entries(&entries, Some((head_seq, &head_hash))))
+    }
+
+    /// Writes every entry as one JSON object per line, in seq order, and
+    /// returns how many were written.
+    pub async fn export_audit_jsonl(&self, mut writer: impl Write) -> Result<u64, StoreError> {
+        let entries = self.audit_entries().await?;
+        for entry in &entries {
+            let line = serde_json::to_string(entry).map_err(StoreError::json("audit entry"))?;
+            writeln!(writer, "{line}").map_err(|source| StoreError::ExportWrite { source })?;
+        }
+        writer
+            .flush()
+            .map_err(|source| StoreError::ExportWrite { source })?;
+        Ok(entries.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(count: i64) -> Vec<AuditEntry> {
+        let mut prev_hash = GENESIS_HASH.to_owned();
+        (1..=count)
+            .map(|seq| {
+                let payload = serde_json::json!({"b": seq, "a": [1, {"z": null, "y": "x"}]});
+                let hash = entry_hash(seq, 1000 + seq, "test", "s", &payload, &prev_hash);
+                let entry = AuditEntry {
+                    seq,
+                    created_at: 1000 + seq,
+                    kind: "test".to_owned(),
+                    subject: "s".to_owned(),
+                    payload,
+                    prev_hash: prev_hash.clone(),
+                    hash: hash.clone(),
+                };
+                prev_hash = hash;
+                entry
+            })
+            .collect()
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_whitespace() {
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{ "b": 1, "a": {"d": [1, 2.5], "c": "é\n"} }"#)
+                .unwrap_or_default();
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":{"c":"é\n","d":[1,2.5]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn entry_hash_matches_the_documented_construction() {
+        let payload = serde_json::json!({"b": 2, "a": 1});
+        let text = format!(
+            r#"{{"seq":1,"created_at":5,"kind":"k","subject":"s","payload":{{"a":1,"b":2}},"prev_hash":"{GENESIS_HASH}"}}"#
+        );
+        assert_eq!(
+            entry_hash(1, 5, "k", "s", &payload, GENESIS_HASH),
+            sha256_hex(text.as_bytes())
+        );
+    }
+
+    #[test]
+    fn intact_chain_verifies() {
+        let entries = chain(5);
+        let report = verify_entries(&entries, Some((5, &entries[4].hash)));
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.entries, 5);
+    }
+
+    #[test]
+    fn swapped_entries_are_reported_as_reordered() {
+        let mut entries = chain(5);
+        entries.swap(1, 2);
+        entries[1].seq = 2;
+        entries[2].seq = 3;
+        let report = verify_entries(&entries, None);
+        let problem = report
+            .first_problem
+            .unwrap_or_else(|| panic!("not detected"));
+        assert_eq!(problem.seq, 2);
+        assert_eq!(problem.kind, AuditProblemKind::Reordered);
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests for moderato-store, run against SQLite always and
+//! against PostgreSQL when `MODERATO_TEST_DATABASE_URL` is set.
+//!
+//! Tests must never share a database: each gets a temporary SQLite file or a
+//! fresh PostgreSQL schema, so they can run in parallel and be re-run.
+
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod decisions;
+mod policies;
+mod support;
+mod tokens;

@@ -1,0 +1,168 @@
+//! Test databases and fixtures shared by the store tests.
+//!
+//! This module must never gate PostgreSQL tests on `cfg`: only the
+//! `MODERATO_TEST_DATABASE_URL` variable decides, and its absence is said out
+//! loud on stderr.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use moderato_core::content::ContentItem;
+use moderato_core::decision::Decision;
+use moderato_store::Store;
+use sqlx::AnyPool;
+use tempfile::TempDir;
+
+/// Variable naming the PostgreSQL server used by the tests.
+pub const DATABASE_URL_VARIABLE: &str = "MODERATO_TEST_DATABASE_URL";
+
+/// One empty database for one test.
+pub struct TestDatabase {
+    /// `sqlite` or `postgres`, for assertion messages.
+    pub label: &'static str,
+    /// URL that reaches this database (and only it).
+    pub url: String,
+    /// The connected store.
+    pub store: Store,
+    schema: Option<(String, String)>,
+    _directory: Option<TempDir>,
+}
+
+impl TestDatabase {
+    /// A second, raw connection pool for tampering with rows directly.
+    pub async fn raw(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.url).await.unwrap()
+    }
+
+    /// Drops the PostgreSQL schema; the SQLite directory goes with `self`.
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Some((base_url, schema)) = &self.schema {
+            let pool = AnyPool::connect(base_url).await.unwrap();
+            let statement = format!("DROP SCHEMA {schema} CASCADE");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{:x}_{:x}_{}",
+        nanos,
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh SQLite database, and a fresh PostgreSQL one when the variable is
+/// set.
+pub async fn databases() -> Vec<TestDatabase> {
+    let mut databases = Vec::new();
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open_data_dir(directory.path()).await.unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        directory
+            .path()
+            .join(moderato_store::DATA_DIR_DATABASE_FILE)
+            .display()
+    );
+    databases.push(TestDatabase {
+        label: "sqlite",
+        url,
+        store,
+        schema: None,
+        _directory: Some(directory),
+    });
+    match std::env::var(DATABASE_URL_VARIABLE) {
+        Ok(base_url) if !base_url.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let schema = format!("t_{}", unique_suffix());
+            let pool = AnyPool::connect(&base_url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let separator = if base_url.contains('?') { '&' } else { '?' };
+            let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+            let store = Store::connect(&url).await.unwrap();
+            databases.push(TestDatabase {
+                label: "postgres",
+                url,
+                store,
+                schema: Some((base_url, schema)),
+                _directory: None,
+            });
+        }
+        _ => eprintln!("\n*** SKIPPED: PostgreSQL tests — {DATABASE_URL_VARIABLE} is unset ***\n"),
+    }
+    databases
+}
+
+/// A content item with the given id and text.
+pub fn item(id: &str, text: &str) -> ContentItem {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "text": text,
+        "author": {"id": "account-1", "followers": 10}
+    }))
+    .unwrap()
+}
+
+/// A complete decision for `content_id`.
+pub fn decision(
+    decision_id: &str,
+    content_id: &str,
+    review_required: bool,
+    public_interest_eligible: Option<bool>,
+) -> Decision {
+    let public_interest = public_interest_eligible.map(|eligible| {
+        serde_json::json!({
+            "rules": ["violence.glorification"],
+            "eligible": eligible,
+            "applied": eligible,
+            "eligibility": ["author is a public figure"],
+            "factors": [{"name": "speaker", "score": 0.9, "basis": "head of state"}],
+            "value": 0.9,
+            "harm": {"severity": 3, "weight": 0.6, "imminence": 0.1, "imminent": false, "indicators": []},
+            "reason": "test"
+        })
+    });
+    serde_json::from_value(serde_json::json!({
+        "decision_id": decision_id,
+        "content_id": content_id,
+        "decided_at": "2026-11-24T10:00:00Z",
+        "policy": {"id": "default", "version": "1.0.0", "digest": "sha256:abc"},
+        "action": "remove",
+        "actions": [],
+        "rules": [],
+        "public_interest": public_interest,
+        "effects": {
+            "visible": false,
+            "interstitial": null,
+            "label": null,
+            "interactions": {"reply": false, "like": false, "repost": false, "quote": false},
+            "recommendable": false,
+            "age_restricted": false,
+            "blocked_regions": []
+        },
+        "notice": null,
+        "review": {"required": review_required, "priority": 7.5, "reasons": ["test"]},
+        "account": null,
+        "signals": [{"name": "violence.threat", "score": 0.93, "source": "builtin:rules"}],
+        "automated": true,
+        "dsa": null
+    }))
+    .unwrap()
+}
