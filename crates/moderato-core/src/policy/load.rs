@@ -679,7 +679,7 @@ fn validate_rule(
     let prefix = if id.is_empty() {
         format!("rule[{index}]")
     } else {
-        format!("rule `{id}`")
+        format!("rule[{id}]")
     };
     if !is_signal_name(&id) {
         collector.at(

@@ -23,7 +23,7 @@ async fn append_entries(store: &Store, count: i64) {
 async fn tamper(database: &TestDatabase, statements: &[&'static str]) {
     let raw = database.raw().await;
     for statement in statements {
-        sqlx::query(statement).execute(&raw).await.unwrap();
+        sqlx::query(*statement).execute(&raw).await.unwrap();
     }
     raw.close().await;
 }
