@@ -70,6 +70,18 @@ enum Command {
         #[command(flatten)]
         policy: PolicyArgs,
     },
+    /// Write a synthetic JSONL corpus for benchmarks and load tests (not for measuring quality).
+    Generate {
+        /// Number of items.
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        /// Seed; the same seed gives the same corpus.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (standard output when omitted).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Validate, test and compare policy packs.
     Policy {
         #[command(subcommand)]
@@ -132,6 +144,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let engine = build_engine(&policy)?;
             batch::run(&engine, &input, &output, rejects.as_deref(), threads)
+        }
+        Command::Generate {
+            count,
+            seed,
+            output,
+        } => {
+            use std::io::Write;
+            let mut writer: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("failed to create `{}`", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            for line in moderato_engine::synthetic::generate(seed, count) {
+                writeln!(writer, "{line}")?;
+            }
+            writer.flush()?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Policy { command } => policy_commands::run(command),
     }

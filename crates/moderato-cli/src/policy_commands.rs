@@ -155,25 +155,32 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                 items.push((index + 1, item));
             }
             let report = diff(&old_engine, &new_engine, &items, show);
+            let (old_policy, new_policy) = (old_engine.policy(), new_engine.policy());
+            if old_policy.digest != new_policy.digest && old_policy.version == new_policy.version {
+                eprintln!(
+                    "warning: the packs differ but both say version `{}`; bump `version` in policy.toml so decisions tell them apart",
+                    new_policy.version
+                );
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("old: {}", report.old_policy);
                 println!("new: {}", report.new_policy);
                 println!("{} items, {} changed", report.items, report.changed);
-                println!("\nby action               old      new    change");
+                println!("\nby action                   old      new   change");
                 for (action, counts) in &report.by_action {
                     println!(
-                        "  {action:<20} {:>6}   {:>6}   {:>+6}",
+                        "  {action:<24} {:>6}   {:>6}   {:>+6}",
                         counts.old,
                         counts.new,
                         counts.new as i64 - counts.old as i64
                     );
                 }
-                println!("\nby rule                 old      new    change");
+                println!("\nby rule                     old      new   change");
                 for (rule, counts) in &report.by_rule {
                     println!(
-                        "  {rule:<20} {:>6}   {:>6}   {:>+6}",
+                        "  {rule:<24} {:>6}   {:>6}   {:>+6}",
                         counts.old,
                         counts.new,
                         counts.new as i64 - counts.old as i64

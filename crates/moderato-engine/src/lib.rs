@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod examples;
 pub mod pack;
+pub mod synthetic;
 
 use std::sync::Arc;
 

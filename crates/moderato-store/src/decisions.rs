@@ -66,7 +66,7 @@ fn review_queue(decision: &Decision) -> &'static str {
 }
 
 fn action_name(decision: &Decision) -> Result<String, StoreError> {
-    match serde_json::to_value(&decision.action).map_err(StoreError::json("decision action"))? {
+    match serde_json::to_value(decision.action).map_err(StoreError::json("decision action"))? {
         serde_json::Value::String(name) => Ok(name),
         other => Ok(other.to_string()),
     }

@@ -6,7 +6,6 @@
 //! starts. It must never hold queries that differ between backends.
 
 use std::path::Path;
-use std::sync::Once;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -20,8 +19,6 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Name of the SQLite file inside a data directory.
 pub const DATA_DIR_DATABASE_FILE: &str = "moderato.db";
-
-static INSTALL_DRIVERS: Once = Once::new();
 
 /// Which database the store is connected to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +72,8 @@ impl Store {
     }
 
     async fn connect_with(url: &str, wal: bool) -> Result<Store, StoreError> {
-        INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
+        // Installs the SQLite and PostgreSQL drivers; later calls do nothing.
+        sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let mut options = AnyPoolOptions::new();
         match backend {

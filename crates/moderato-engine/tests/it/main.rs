@@ -4,3 +4,4 @@
 
 mod acceptance;
 mod properties;
+mod tidy;

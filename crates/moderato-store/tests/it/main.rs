@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod connect;
 mod decisions;
 mod policies;
 mod support;

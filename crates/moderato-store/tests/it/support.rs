@@ -4,6 +4,8 @@
 //! `MODERATO_TEST_DATABASE_URL` variable decides, and its absence is said out
 //! loud on stderr.
 
+use std::io::Write;
+use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -64,6 +66,19 @@ fn unique_suffix() -> String {
     )
 }
 
+/// Says once per test binary, on the real stderr, that PostgreSQL is not
+/// tested. It writes to `std::io::stderr()` directly because the test harness
+/// captures `eprintln!` output of passing tests.
+fn announce_skipped_postgres() {
+    static ANNOUNCED: Once = Once::new();
+    ANNOUNCED.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: PostgreSQL tests — {DATABASE_URL_VARIABLE} is unset ***\n"
+        );
+    });
+}
+
 /// A fresh SQLite database, and a fresh PostgreSQL one when the variable is
 /// set.
 pub async fn databases() -> Vec<TestDatabase> {
@@ -105,7 +120,7 @@ pub async fn databases() -> Vec<TestDatabase> {
                 _directory: None,
             });
         }
-        _ => eprintln!("\n*** SKIPPED: PostgreSQL tests — {DATABASE_URL_VARIABLE} is unset ***\n"),
+        _ => announce_skipped_postgres(),
     }
     databases
 }
