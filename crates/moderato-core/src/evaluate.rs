@@ -29,9 +29,9 @@ pub struct EvaluationInput<'a> {
     pub decided_at: &'a str,
 }
 
-struct Matched<'p> {
-    rule: &'p Rule,
-    actions: Vec<Action>,
+pub(crate) struct Matched<'p> {
+    pub(crate) rule: &'p Rule,
+    pub(crate) actions: Vec<Action>,
 }
 
 /// Evaluates one item. Never fails; see the module docs.
@@ -291,7 +291,7 @@ fn collect_scores(item: &ContentItem, signals: &[Signal]) -> BTreeMap<String, (f
     scores
 }
 
-fn round2(value: f64) -> f64 {
+pub(crate) fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
@@ -498,7 +498,7 @@ fn assess_public_interest(
     })
 }
 
-fn build_effects(
+pub(crate) fn build_effects(
     policy: &Policy,
     matched: &[Matched<'_>],
     actions: &[Action],
@@ -608,7 +608,7 @@ fn build_effects(
     effects
 }
 
-fn build_notice(
+pub(crate) fn build_notice(
     policy: &Policy,
     item: &ContentItem,
     decision_id: &str,
@@ -684,7 +684,7 @@ fn build_notice(
     Notice { viewer, author }
 }
 
-fn build_dsa(
+pub(crate) fn build_dsa(
     rule: &Rule,
     actions: &[Action],
     account: Option<&AccountOutcome>,

@@ -13,6 +13,7 @@ pub mod dsa;
 pub mod error;
 pub mod evaluate;
 pub mod policy;
+pub mod review;
 
 pub use action::{AccountAction, Action, ContentAction};
 pub use content::{ContentItem, ContentLimits, parse_content};

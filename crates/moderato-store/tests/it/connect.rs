@@ -38,11 +38,16 @@ async fn reopening_a_data_directory_keeps_the_chain() {
     let report = store.verify_audit().await.unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.entries, 2);
-    assert!(
-        data_dir
-            .join(moderato_store::DATA_DIR_DATABASE_FILE)
-            .exists()
-    );
+    let file = data_dir.join(moderato_store::DATA_DIR_DATABASE_FILE);
+    let raw = sqlx::AnyPool::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(journal_mode, "wal");
+    raw.close().await;
 }
 
 #[tokio::test]
