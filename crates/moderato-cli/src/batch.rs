@@ -62,8 +62,33 @@ fn decide_line(engine: &Engine, line: usize, bytes: Vec<u8>) -> Outcome {
     }
 }
 
-/// Runs the batch; returns exit status 1 when any line was rejected.
+/// Runs the batch; returns exit status 1 when any line was rejected. On failure no
+/// temporary file is left behind.
 pub fn run(
+    engine: &Engine,
+    input: &Path,
+    output: &Path,
+    rejects: Option<&Path>,
+    threads: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    if input.is_dir() {
+        return Err(exit::InputError(format!(
+            "`{}` is a folder, not a JSONL file",
+            input.display()
+        ))
+        .into());
+    }
+    let result = run_inner(engine, input, output, rejects, threads);
+    if result.is_err() {
+        let _ = std::fs::remove_file(partial_path(output));
+        if let Some(rejects) = rejects {
+            let _ = std::fs::remove_file(partial_path(rejects));
+        }
+    }
+    result
+}
+
+fn run_inner(
     engine: &Engine,
     input: &Path,
     output: &Path,
@@ -197,7 +222,9 @@ pub fn run(
         "decided {decided} items, rejected {rejected}, in {seconds:.2} s ({:.0} items/s)",
         decided as f64 / seconds.max(1e-9)
     )?;
-    writeln!(stderr, "by action:")?;
+    if !by_action.is_empty() {
+        writeln!(stderr, "by action:")?;
+    }
     for (action, count) in &by_action {
         writeln!(stderr, "  {action:<24} {count}")?;
     }

@@ -122,8 +122,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("failed to read standard input")?;
                 buffer
             } else {
-                std::fs::read_to_string(&input)
-                    .with_context(|| format!("failed to read `{input}`"))?
+                std::fs::read_to_string(&input).map_err(|error| {
+                    exit::InputError(format!("failed to read `{input}`: {error}"))
+                })?
             };
             let item = engine
                 .parse(text.trim())

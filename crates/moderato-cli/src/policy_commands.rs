@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use moderato_engine::diff::diff;
 use moderato_engine::examples::run_examples;
-use moderato_engine::{Engine, default_pack_files, load_pack, read_pack_files};
+use moderato_engine::{Engine, load_pack_from};
 
 use crate::exit;
 
@@ -46,12 +46,7 @@ pub enum PolicyCommand {
 }
 
 fn load(path: &Path) -> anyhow::Result<moderato_core::Policy> {
-    let files = if path == Path::new("default") {
-        default_pack_files()
-    } else {
-        read_pack_files(path)?
-    };
-    Ok(load_pack(&files)?)
+    Ok(load_pack_from(Some(path))?)
 }
 
 /// Runs a policy subcommand.

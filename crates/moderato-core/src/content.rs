@@ -186,13 +186,27 @@ impl Default for ContentLimits {
 
 /// Parses one JSON item and validates it.
 pub fn parse_content(json: &str, limits: ContentLimits) -> Result<ContentItem, ContentError> {
+    // A byte-order mark from a Windows editor is not part of the JSON.
+    let json = json.strip_prefix('\u{FEFF}').unwrap_or(json);
+    if json.trim_start().starts_with('[') {
+        return Err(ContentError::Json {
+            path: None,
+            message: "expected one JSON object, found an array (use `moderato run` for many items, one per line)".into(),
+            line: 1,
+            column: 1,
+        });
+    }
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let item: ContentItem =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner();
             ContentError::Json {
-                path: if path == "." { None } else { Some(path) },
+                path: if path == "." || path == "?" {
+                    None
+                } else {
+                    Some(path)
+                },
                 message: strip_position(&inner.to_string()),
                 line: inner.line(),
                 column: inner.column(),

@@ -63,7 +63,9 @@ pub enum ReviewError {
     #[error("field `actions`: {0}")]
     Actions(String),
     /// Upholding a hold for review leaves nothing decided.
-    #[error("field `outcome`: the decision only held the content for review; choose `change` with the actions to apply, or `overturn`")]
+    #[error(
+        "field `outcome`: the decision only held the content for review; choose `change` with the actions to apply, or `overturn`"
+    )]
     UpholdOfHold,
     /// The exception cannot be applied here.
     #[error("field `public_interest`: {0}")]
@@ -107,7 +109,9 @@ pub fn apply_review(
         }
         ReviewOutcome::Change => {
             if review.actions.is_empty() {
-                return Err(ReviewError::Actions("`change` needs at least one action".into()));
+                return Err(ReviewError::Actions(
+                    "`change` needs at least one action".into(),
+                ));
             }
             if review.actions.iter().any(|action| matches!(action, Action::Account(account) if *account != AccountAction::Strike)) {
                 return Err(ReviewError::Actions(
@@ -119,7 +123,9 @@ pub fn apply_review(
     };
     if let Some(balancing) = review.public_interest {
         let Some(assessment) = public_interest.as_mut() else {
-            return Err(ReviewError::PublicInterest("the exception was not considered for this decision".into()));
+            return Err(ReviewError::PublicInterest(
+                "the exception was not considered for this decision".into(),
+            ));
         };
         if balancing.applied {
             if !assessment.eligible {
@@ -128,13 +134,18 @@ pub fn apply_review(
                 ));
             }
             if assessment.harm.imminent {
-                return Err(ReviewError::PublicInterest("imminent harm always overrides the exception".into()));
+                return Err(ReviewError::PublicInterest(
+                    "imminent harm always overrides the exception".into(),
+                ));
             }
             actions.retain(|action| matches!(action, Action::Content(content) if *content < ContentAction::PublicInterestNotice));
             actions.push(Action::Content(ContentAction::PublicInterestNotice));
         } else if assessment.applied && review.outcome == ReviewOutcome::Uphold {
             // Refusing an applied exception restores the rule's own actions.
-            actions = rules.first().map(|rule| rule.actions.clone()).unwrap_or_default();
+            actions = rules
+                .first()
+                .map(|rule| rule.actions.clone())
+                .unwrap_or_default();
         }
         assessment.applied = balancing.applied;
         assessment.reason = format!("reviewer {}: {}", review.reviewer, balancing.reason.trim());
@@ -146,11 +157,21 @@ pub fn apply_review(
     let primary = rules.first().copied();
     let matched: Vec<Matched<'_>> = match (review.outcome, primary) {
         (ReviewOutcome::Overturn, _) | (_, None) => Vec::new(),
-        (_, Some(rule)) => vec![Matched { rule, actions: actions.clone() }],
+        (_, Some(rule)) => vec![Matched {
+            rule,
+            actions: actions.clone(),
+        }],
     };
     let keeps_strike = actions.contains(&Action::Account(AccountAction::Strike));
-    let account = if keeps_strike { original.account.clone() } else { None };
-    if let Some(measure) = account.as_ref().and_then(|outcome| outcome.measure.as_ref()) {
+    let account = if keeps_strike {
+        original.account.clone()
+    } else {
+        None
+    };
+    if let Some(measure) = account
+        .as_ref()
+        .and_then(|outcome| outcome.measure.as_ref())
+    {
         actions.push(Action::Account(measure.action));
         actions.sort();
         actions.dedup();
@@ -161,14 +182,32 @@ pub fn apply_review(
     } else if let Some(first) = rule_matches.first_mut() {
         first.actions = actions.clone();
     }
-    let effects = build_effects(policy, &matched, &actions, primary.filter(|_| !matched.is_empty()), &rule_matches, public_interest.as_ref());
+    let effects = build_effects(
+        policy,
+        &matched,
+        &actions,
+        primary.filter(|_| !matched.is_empty()),
+        &rule_matches,
+        public_interest.as_ref(),
+    );
     let notice = primary
         .filter(|_| !matched.is_empty() && (action != ContentAction::Allow || account.is_some()))
         .map(|rule| {
-            let mut notice = build_notice(policy, item, review.decision_id, rule, action, account.as_ref(), public_interest.as_ref());
+            let mut notice = build_notice(
+                policy,
+                item,
+                review.decision_id,
+                rule,
+                action,
+                account.as_ref(),
+                public_interest.as_ref(),
+            );
             notice.author = notice.author.replace(
                 "This was detected and decided automatically.",
-                &format!("A moderator reviewed this decision: {}", review.reason.trim()),
+                &format!(
+                    "A moderator reviewed this decision: {}",
+                    review.reason.trim()
+                ),
             );
             notice
         });

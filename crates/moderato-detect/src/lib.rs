@@ -188,7 +188,8 @@ impl Detector for RuleDetector {
         .iter()
         .map(|name| by_signal.get(name).map(|entry| entry.0).unwrap_or(0.0))
         .fold(0.0, f64::max);
-        let imminence = round2(imminence * violent.max(0.2).min(1.0) / violent.max(0.2).max(0.75));
+        // Full weight once the text is clearly violent (0.75 or more), a quarter without violence.
+        let imminence = round2(imminence * (violent / 0.75).clamp(0.25, 1.0));
         if let Some(entry) = by_signal.get_mut(imminence::SIGNAL) {
             entry.0 = imminence.min(1.0);
             entry.1 = imminence_evidence;

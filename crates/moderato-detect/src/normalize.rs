@@ -55,6 +55,11 @@ fn leet(c: char) -> Option<char> {
 
 /// Folds one character (already NFKC-normalised) into zero or more output characters.
 fn fold_char(c: char, out: &mut Vec<char>) {
+    // Turkish dotted capital I lower-cases to `i` plus a combining dot; the dot only disguises it.
+    if c == '\u{0130}' {
+        out.push('i');
+        return;
+    }
     for lower in c.to_lowercase() {
         if lower.is_ascii() {
             out.push(lower);
@@ -107,6 +112,14 @@ pub fn normalize(original: &str) -> Normalized {
         if is_invisible(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
         }
+        // Combining marks stacked on a Latin letter (`kill y\u{308}ou`) only disguise it.
+        if is_combining_mark(c)
+            && chars
+                .last()
+                .is_some_and(|(last, _)| last.is_ascii_alphabetic())
+        {
+            continue;
+        }
         buffer.clear();
         if c.is_ascii() {
             fold_char(c, &mut buffer);
@@ -116,7 +129,16 @@ pub fn normalize(original: &str) -> Normalized {
             }
         }
         let origin = u32::try_from(index).unwrap_or(u32::MAX);
-        chars.extend(buffer.iter().map(|folded| (*folded, origin)));
+        for folded in &buffer {
+            if is_combining_mark(*folded)
+                && chars
+                    .last()
+                    .is_some_and(|(last, _)| last.is_ascii_alphabetic())
+            {
+                continue;
+            }
+            chars.push((*folded, origin));
+        }
     }
 
     // Pass 2: leetspeak between letters (k1ll, h@te), not in numbers (2020, 4 people).
@@ -238,6 +260,9 @@ mod tests {
         check("k\u{200B}ill them all", "kill them all");
         check("kiiiiill them   all", "kiill them all");
         check("Café déjà vu", "cafe deja vu");
+        check("LET'S KİLL THEM ALL", "let's kill them all");
+        check("kill y\u{308}ou", "kill you");
+        check("kill you\u{301}\u{301}\u{301}", "kill you");
     }
 
     #[test]

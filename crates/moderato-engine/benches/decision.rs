@@ -18,13 +18,20 @@ fn decisions(criterion: &mut Criterion) {
         });
     }
     let item = engine.parse(harmful).unwrap();
-    criterion.bench_function("detect_only/public_interest", |bencher| bencher.iter(|| black_box(engine.detect(black_box(&item)))));
+    criterion.bench_function("detect_only/public_interest", |bencher| {
+        bencher.iter(|| black_box(engine.detect(black_box(&item))))
+    });
     let signals = engine.detect(&item);
     criterion.bench_function("evaluate_only/public_interest", |bencher| {
         bencher.iter(|| {
             black_box(moderato_core::evaluate(
                 engine.policy(),
-                moderato_core::EvaluationInput { item: &item, signals: &signals, decision_id: "bench", decided_at: "2026-01-01T00:00:00Z" },
+                moderato_core::EvaluationInput {
+                    item: &item,
+                    signals: &signals,
+                    decision_id: "bench",
+                    decided_at: "2026-01-01T00:00:00Z",
+                },
             ))
         })
     });

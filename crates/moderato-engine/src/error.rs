@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// A pack folder or file could not be read.
-    #[error("failed to read policy pack `{path}`: {source}")]
+    #[error("failed to read policy pack `{path}`")]
     ReadPack {
         /// The path.
         path: PathBuf,

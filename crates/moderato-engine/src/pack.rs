@@ -90,9 +90,12 @@ pub fn load_pack(files: &BTreeMap<String, String>) -> Result<Policy, EngineError
     )?)
 }
 
-/// Reads and validates the pack at `path`, or the embedded default when `None`.
+/// Reads and validates the pack at `path`, or the embedded default when `None` or `default`.
 pub fn load_pack_from(path: Option<&Path>) -> Result<Policy, EngineError> {
     match path {
+        Some(path) if path == Path::new("default") && !path.exists() => {
+            load_pack(&default_pack_files())
+        }
         Some(path) => load_pack(&read_pack_files(path)?),
         None => load_pack(&default_pack_files()),
     }

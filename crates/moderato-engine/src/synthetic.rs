@@ -28,7 +28,15 @@ const HARMFUL: &[&str] = &[
     "Crypto giveaway! Double your bitcoin, click here",
     "He wrote \"I will kill you\" and that is disgusting",
 ];
-const ROLES: &[&str] = &["none", "none", "none", "none", "elected_official", "head_of_state", "candidate"];
+const ROLES: &[&str] = &[
+    "none",
+    "none",
+    "none",
+    "none",
+    "elected_official",
+    "head_of_state",
+    "candidate",
+];
 
 struct SplitMix(u64);
 

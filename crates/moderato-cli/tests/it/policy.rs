@@ -175,12 +175,10 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
             .unwrap_or_else(|| panic!("no {file} diagnostic with `{needle}` in:\n{stderr}"))
     };
 
-    // Known problem: CEL syntax errors are placed one line too low and at the
-    // wrong column (the `when` is on line 8, the second `>=` at column 40; the
-    // snapshot shows 9:33). Only the presence of a position is asserted here.
+    // The `when` is on line 8 and the second `>=` starts at column 40.
     let cel = find("violence.toml", "invalid CEL");
     assert_eq!(cel.field.as_deref(), Some("rule[violence.incitement].when"));
-    assert!(cel.line > 0 && cel.column > 0, "{cel:?}");
+    assert_eq!((cel.line, cel.column), (8, 40), "{cel:?}");
 
     let evidence = find("violence.toml", "unknown signal `violence.glorificaton`");
     assert_eq!(

@@ -175,7 +175,7 @@ fn optional_string(value: &Option<String>) -> Value {
 
 /// Builds the `signals` variable: dotted names become nested maps, every known
 /// signal present (0 when no detector produced it), so `NoSuchKey` cannot happen.
-pub(crate) fn signals_value<'s>(known: &[String], score_of: impl Fn(&str) -> f64) -> Value {
+pub(crate) fn signals_value(known: &[String], score_of: impl Fn(&str) -> f64) -> Value {
     #[derive(Default)]
     struct Node {
         leaf: Option<f64>,

@@ -305,6 +305,45 @@ pub fn load_policy(
         }
     }
     let Some(mut manifest) = manifest else {
+        // Keep going so the author sees the rule files' problems too, with the
+        // signals the manifest declares read loosely.
+        let mut known: BTreeSet<String> = builtin_signals
+            .iter()
+            .map(|signal| signal.name.to_string())
+            .collect();
+        if let Ok(table) = manifest_text.parse::<toml::Table>()
+            && let Some(toml::Value::Array(signals)) = table.get("signal")
+        {
+            known.extend(signals.iter().filter_map(|signal| {
+                signal
+                    .get("name")
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_string)
+            }));
+        }
+        let known_list: Vec<String> = known.iter().cloned().collect();
+        let cel_env = Arc::new(cel::Env::stdlib());
+        let synthetic = synthetic_context(&cel_env, &known_list);
+        let mut seen_ids = BTreeMap::new();
+        for (index, (file, raw)) in raw_rules.into_iter().enumerate() {
+            let text = files.get(&file).map(String::as_str).unwrap_or_default();
+            let mut collector = Collector {
+                file: &file,
+                text,
+                diagnostics: Vec::new(),
+            };
+            let _ = validate_rule(
+                index,
+                &file,
+                raw,
+                &known,
+                &synthetic,
+                &mut seen_ids,
+                &mut collector,
+            );
+            diagnostics.extend(collector.diagnostics);
+        }
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(PolicyError { diagnostics });
     };
     let manifest_rules = std::mem::take(&mut manifest.rule);
@@ -416,6 +455,7 @@ pub fn load_policy(
     diagnostics.extend(collector.diagnostics);
 
     if !diagnostics.is_empty() {
+        diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(PolicyError { diagnostics });
     }
     Ok(Policy {
@@ -426,7 +466,7 @@ pub fn load_policy(
         appeal_url: manifest.appeal_url,
         policy_url: manifest.policy_url,
         appeal_window_days: manifest.appeal_window_days.into_inner(),
-        public_interest: public_interest.unwrap_or_else(|| unreachable_config()),
+        public_interest: public_interest.unwrap_or_else(unreachable_config),
         strikes: strikes.unwrap_or(StrikeConfig {
             expiry_days: 0,
             ladder: Vec::new(),
@@ -619,10 +659,11 @@ fn compile_condition(
                 let (cel_line, cel_column) =
                     (error.pos.0.max(0) as usize, error.pos.1.max(0) as usize);
                 let (line, column) = line_column(collector.text, span.start);
-                let (line, column) = if cel_line == 0 {
-                    (line, column + 1 + cel_column)
+                // CEL positions are 1-based; the condition starts one column after the opening quote.
+                let (line, column) = if cel_line <= 1 {
+                    (line, column + cel_column.max(1))
                 } else {
-                    (line + cel_line, cel_column + 1)
+                    (line + cel_line - 1, cel_column.max(1))
                 };
                 collector.diagnostics.push(PolicyDiagnostic {
                     file: collector.file.to_string(),
@@ -649,7 +690,10 @@ fn compile_condition(
             collector.at(
                 span,
                 field,
-                format!("condition must be true or false, but gives {other:?}"),
+                format!(
+                    "condition must be true or false, but gives {}",
+                    describe_value(&other)
+                ),
             );
             None
         }
@@ -688,11 +732,12 @@ fn validate_rule(
             "rule ids are lower-case words joined by dots, e.g. `violence.threat`",
         );
     }
-    if let Some(other) = seen_ids.insert(id.clone(), file.to_string()) {
+    let (id_line, _) = line_column(collector.text, raw.id.span().start);
+    if let Some(other) = seen_ids.insert(id.clone(), format!("{file}:{id_line}")) {
         collector.at(
             raw.id.span(),
             format!("{prefix}.id"),
-            format!("duplicate rule id `{id}` (also in {other})"),
+            format!("duplicate rule id `{id}` (first defined at {other})"),
         );
     }
     if !(1..=5).contains(raw.severity.get_ref()) {
@@ -929,4 +974,15 @@ fn validate_claims(
         }
     }
     claims
+}
+
+fn describe_value(value: &cel::Value) -> &'static str {
+    match value {
+        cel::Value::Int(_) | cel::Value::UInt(_) | cel::Value::Float(_) => "a number",
+        cel::Value::String(_) => "a string",
+        cel::Value::Map(_) => "a map (a signal namespace rather than a signal?)",
+        cel::Value::List(_) => "a list",
+        cel::Value::Null => "null",
+        _ => "a value that is neither true nor false",
+    }
 }

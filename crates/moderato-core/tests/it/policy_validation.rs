@@ -95,12 +95,10 @@ fn every_problem_is_reported_with_file_line_column_and_field() {
             r#"actions = ["delete", "strike"]"#,
         )
         .replace("KEYWORD_CYBER_HARASSMENT", "KEYWORD_DISINFORMATION")
-        + &RULES
-            .replace("[[rule.examples]]", "[[rule.examples]]")
-            .replace(
-                "when = \"signals.violence.threat >= 0.6\"",
-                "when = \"signals.violence.threat >= \"",
-            );
+        + &RULES.replace(
+            "when = \"signals.violence.threat >= 0.6\"",
+            "when = \"signals.violence.threat >= \"",
+        );
     let error = errors(&broken);
     let text = error.to_string();
     insta::assert_snapshot!("every_problem_reported", text);

@@ -22,8 +22,16 @@ fn every_rust_file_opens_with_a_module_doc() {
     assert!(files.len() > 10);
     let missing: Vec<String> = files
         .iter()
-        .filter(|path| !std::fs::read_to_string(path).unwrap().trim_start().starts_with("//!"))
+        .filter(|path| {
+            !std::fs::read_to_string(path)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
         .map(|path| path.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a `//!` module doc: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a `//!` module doc: {missing:#?}"
+    );
 }
