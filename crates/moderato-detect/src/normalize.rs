@@ -166,7 +166,17 @@ pub fn normalize(original: &str) -> Normalized {
                 changed = true;
             }
         }
-        if !changed {
+        // Folding a digit into a letter can leave a combining mark on a Latin letter; drop it too.
+        let before = chars.len();
+        let mut previous_is_letter = false;
+        chars.retain(|(c, _)| {
+            let drop = previous_is_letter && is_combining_mark(*c);
+            if !drop {
+                previous_is_letter = c.is_ascii_alphabetic();
+            }
+            !drop
+        });
+        if !changed && chars.len() == before {
             break;
         }
     }
