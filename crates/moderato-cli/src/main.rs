@@ -7,6 +7,7 @@ mod batch;
 mod exit;
 mod policy_commands;
 mod render;
+mod service;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -81,6 +82,31 @@ enum Command {
         /// Output file (standard output when omitted).
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// Run the HTTP API (and metrics, docs) on the embedded SQLite default or PostgreSQL.
+    Serve {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "MODERATO_BIND")]
+        bind: std::net::SocketAddr,
+        /// Largest accepted request body in bytes.
+        #[arg(long, default_value_t = moderato_server::DEFAULT_BODY_LIMIT)]
+        max_body_bytes: usize,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        #[command(subcommand)]
+        command: service::TokenCommand,
+    },
+    /// Verify or export the tamper-evident audit log.
+    Audit {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        #[command(subcommand)]
+        command: service::AuditCommand,
     },
     /// Validate, test and compare policy packs.
     Policy {
@@ -165,6 +191,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writer.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve {
+            store,
+            bind,
+            max_body_bytes,
+        } => service::serve(&store, bind, max_body_bytes),
+        Command::Token { store, command } => service::token(&store, command),
+        Command::Audit { store, command } => service::audit(&store, command),
         Command::Policy { command } => policy_commands::run(command),
     }
 }

@@ -14,6 +14,8 @@ pub mod error;
 pub mod evaluate;
 pub mod policy;
 pub mod review;
+pub mod sor;
+pub mod transparency;
 
 pub use action::{AccountAction, Action, ContentAction};
 pub use content::{ContentItem, ContentLimits, parse_content};

@@ -91,11 +91,16 @@ impl Engine {
     /// Decides now, with a fresh ULID.
     pub fn decide(&self, item: &ContentItem) -> Decision {
         let now = chrono::Utc::now();
-        let id = ulid::Ulid::new().to_string();
+        let id = new_decision_id();
         self.decide_with(
             item,
             &id,
             &now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         )
     }
+}
+
+/// A fresh decision id (a ULID: sortable by time, unique).
+pub fn new_decision_id() -> String {
+    ulid::Ulid::new().to_string()
 }

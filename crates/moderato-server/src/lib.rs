@@ -1,1 +1,202 @@
-//! placeholder
+//! Moderato as a service: the axum application, its state and its routes.
+//!
+//! Handlers parse and authorise requests, call the engine (decisions and
+//! reviews) and the store (persistence and audit), and render JSON. They hold
+//! no SQL and no rule logic. The server escapes all output, bounds request
+//! bodies, and never logs secrets.
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use moderato_core::Policy;
+use moderato_engine::{Engine, load_pack};
+use moderato_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::{Role, generate_token};
+pub use error::ApiError;
+
+/// Largest accepted request body, in bytes (a batch of 1,000 items of a few KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Largest batch.
+pub const MAX_BATCH_ITEMS: usize = 1000;
+
+/// Settings of a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted request body.
+    pub body_limit: usize,
+    /// Review task lease.
+    pub lease_seconds: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            body_limit: DEFAULT_BODY_LIMIT,
+            lease_seconds: 15 * 60,
+        }
+    }
+}
+
+/// Engines by policy digest: decisions are reviewed under the policy they were made with.
+pub struct Engines {
+    active: RwLock<Arc<Engine>>,
+    by_digest: Mutex<HashMap<String, Arc<Engine>>>,
+}
+
+impl Engines {
+    fn new(engine: Engine) -> Engines {
+        let engine = Arc::new(engine);
+        let by_digest = HashMap::from([(engine.policy().digest.clone(), engine.clone())]);
+        Engines {
+            active: RwLock::new(engine),
+            by_digest: Mutex::new(by_digest),
+        }
+    }
+
+    /// The engine of the active policy.
+    pub fn active(&self) -> Arc<Engine> {
+        match self.active.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Makes `engine` the active one.
+    pub fn activate(&self, engine: Arc<Engine>) {
+        if let Ok(mut map) = self.by_digest.lock() {
+            map.insert(engine.policy().digest.clone(), engine.clone());
+        }
+        match self.active.write() {
+            Ok(mut guard) => *guard = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+
+    /// The engine for a digest, if already loaded.
+    pub fn cached(&self, digest: &str) -> Option<Arc<Engine>> {
+        self.by_digest.lock().ok()?.get(digest).cloned()
+    }
+
+    /// Remembers an engine.
+    pub fn remember(&self, engine: Arc<Engine>) {
+        if let Ok(mut map) = self.by_digest.lock() {
+            map.insert(engine.policy().digest.clone(), engine);
+        }
+    }
+}
+
+/// Shared state of the application.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence and audit.
+    pub store: Store,
+    /// Engines.
+    pub engines: Arc<Engines>,
+    /// Token lookups.
+    pub tokens: Arc<auth::TokenCache>,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+}
+
+/// Converts stored pack files (`{"name": "text"}`) into the loader's map.
+pub fn files_from_json(files: &serde_json::Value) -> BTreeMap<String, String> {
+    files
+        .as_object()
+        .map(|object| {
+            object
+                .iter()
+                .filter_map(|(name, text)| {
+                    text.as_str().map(|text| (name.clone(), text.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Converts a pack into stored JSON.
+pub fn files_to_json(policy: &Policy) -> serde_json::Value {
+    serde_json::Value::Object(
+        policy
+            .files
+            .iter()
+            .map(|(name, text)| (name.clone(), serde_json::Value::String(text.clone())))
+            .collect(),
+    )
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Opens the state: loads the active policy from the store, or stores and
+/// activates the embedded default pack on first start.
+pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppState, StartError> {
+    let active = store.active_policy().await.map_err(StartError::Store)?;
+    let engine = match active {
+        Some(version) => {
+            let policy = load_pack(&files_from_json(&version.files)).map_err(StartError::Engine)?;
+            Engine::new(policy).map_err(StartError::Engine)?
+        }
+        None => {
+            let engine = Engine::with_default_policy().map_err(StartError::Engine)?;
+            let policy = engine.policy().clone();
+            let now = now_ms();
+            store
+                .upload_policy(
+                    &policy.version,
+                    &policy.digest,
+                    &files_to_json(&policy),
+                    "system",
+                    now,
+                )
+                .await
+                .map_err(StartError::Store)?;
+            store
+                .activate_policy(&policy.version, "system", now)
+                .await
+                .map_err(StartError::Store)?;
+            engine
+        }
+    };
+    Ok(AppState {
+        store,
+        engines: Arc::new(Engines::new(engine)),
+        tokens: Arc::new(auth::TokenCache::default()),
+        config: Arc::new(config),
+    })
+}
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store failed.
+    #[error("storage failed")]
+    Store(#[source] moderato_store::StoreError),
+    /// The stored active policy could not be loaded.
+    #[error("the active policy could not be loaded")]
+    Engine(#[source] moderato_engine::EngineError),
+}
+
+/// Builds the application router.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    routes::router()
+        .merge(openapi::docs_router())
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+}

@@ -5,10 +5,11 @@
 //! guess a decision. It only reads the few fields it indexes (ids, policy,
 //! action, review flag, queue) and keeps the decision JSON verbatim.
 
+use moderato_core::action::{AccountAction, Action};
 use moderato_core::content::ContentItem;
 use moderato_core::decision::Decision;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::audit::{append_audit, canonical_json, sha256_hex};
 use crate::error::StoreError;
@@ -18,6 +19,10 @@ use crate::store::Store;
 pub const DEFAULT_REVIEW_QUEUE: &str = "default";
 /// Review queue for decisions where the public-interest exception was eligible.
 pub const PUBLIC_INTEREST_REVIEW_QUEUE: &str = "public_interest";
+/// `decided_by` of decisions made by the engine without a person.
+pub const SYSTEM_DECIDER: &str = "system";
+
+const DAY_MS: i64 = 86_400_000;
 
 /// What [`Store::record_decision`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +56,8 @@ pub struct StoredDecision {
     pub content_id: String,
     /// The decision this one replaced, when the content was edited.
     pub previous_decision_id: Option<String>,
+    /// `system` for automated decisions, else the reviewer who made it.
+    pub decided_by: String,
     /// When it was stored, in milliseconds since the Unix epoch.
     pub created_at: i64,
     /// The decision JSON, verbatim.
@@ -72,13 +79,163 @@ fn action_name(decision: &Decision) -> Result<String, StoreError> {
     }
 }
 
-fn stored_decision_from_row(row: &sqlx::any::AnyRow) -> Result<StoredDecision, StoreError> {
+/// The account a content item is attributed to: the author id, else the
+/// handle.
+pub(crate) fn account_of(item: &ContentItem) -> Option<&str> {
+    item.author
+        .id
+        .as_deref()
+        .or(item.author.handle.as_deref())
+        .filter(|account| !account.is_empty())
+}
+
+/// Whether the decision's actions include a strike.
+pub(crate) fn has_strike(decision: &Decision) -> bool {
+    decision
+        .actions
+        .contains(&Action::Account(AccountAction::Strike))
+}
+
+/// Inserts a decision row. The caller moves the content's current decision
+/// and writes the account outcome.
+pub(crate) async fn insert_decision(
+    transaction: &mut Transaction<'_, Any>,
+    content_id: &str,
+    decision: &Decision,
+    decided_by: &str,
+    previous_decision_id: Option<&str>,
+    account_id: Option<&str>,
+    now_ms: i64,
+) -> Result<InsertedDecision, StoreError> {
+    let duplicate = sqlx::query("SELECT decision_id FROM decisions WHERE decision_id = $1")
+        .bind(&decision.decision_id)
+        .fetch_optional(&mut **transaction)
+        .await
+        .map_err(StoreError::database("read decision"))?;
+    if duplicate.is_some() {
+        return Err(StoreError::DuplicateDecision {
+            decision_id: decision.decision_id.clone(),
+        });
+    }
+    let decision_value = serde_json::to_value(decision).map_err(StoreError::json("decision"))?;
+    let decision_json = canonical_json(&decision_value);
+    let action = action_name(decision)?;
+    sqlx::query(
+        "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
+         policy_version, policy_digest, action, review_required, decision_json, decided_by, \
+         account_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&decision.decision_id)
+    .bind(content_id)
+    .bind(previous_decision_id)
+    .bind(&decision.policy.id)
+    .bind(&decision.policy.version)
+    .bind(&decision.policy.digest)
+    .bind(&action)
+    .bind(i64::from(decision.review.required))
+    .bind(&decision_json)
+    .bind(decided_by)
+    .bind(account_id)
+    .bind(now_ms)
+    .execute(&mut **transaction)
+    .await
+    .map_err(StoreError::database("insert decision"))?;
+    Ok(InsertedDecision {
+        decision_json,
+        action,
+    })
+}
+
+/// A decision row just written, with what the audit entry needs.
+pub(crate) struct InsertedDecision {
+    /// The canonical decision JSON stored.
+    pub(crate) decision_json: String,
+    /// The content action name.
+    pub(crate) action: String,
+}
+
+/// Writes the strike and the restriction of `decision.account` for
+/// `account_id`, and describes them for the audit payload.
+///
+/// A decision that adds no strikes writes no strike row.
+pub(crate) async fn apply_account_outcome(
+    transaction: &mut Transaction<'_, Any>,
+    account_id: &str,
+    decision: &Decision,
+    now_ms: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let Some(outcome) = &decision.account else {
+        return Ok(serde_json::Value::Null);
+    };
+    let mut strike = serde_json::Value::Null;
+    if outcome.strikes_added > 0 {
+        let expires_at = now_ms + i64::from(outcome.strike_expiry_days) * DAY_MS;
+        sqlx::query(
+            "INSERT INTO strikes (account_id, decision_id, weight, created_at, expires_at, \
+             withdrawn) VALUES ($1, $2, $3, $4, $5, 0)",
+        )
+        .bind(account_id)
+        .bind(&decision.decision_id)
+        .bind(i64::from(outcome.strikes_added))
+        .bind(now_ms)
+        .bind(expires_at)
+        .execute(&mut **transaction)
+        .await
+        .map_err(StoreError::database("insert strike"))?;
+        strike = serde_json::json!({
+            "weight": outcome.strikes_added,
+            "expires_at": expires_at,
+        });
+    }
+    let mut restriction = serde_json::Value::Null;
+    if let Some(measure) = &outcome.measure {
+        // A measure without a duration can only be permanent; treating it so
+        // keeps the row valid under the table's CHECK.
+        let permanent = measure.permanent || measure.duration_days.is_none();
+        let ends_at = match measure.duration_days {
+            Some(days) if !permanent => Some(now_ms + i64::from(days) * DAY_MS),
+            _ => None,
+        };
+        sqlx::query(
+            "INSERT INTO account_restrictions (account_id, decision_id, action, starts_at, \
+             ends_at, permanent) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(account_id)
+        .bind(&decision.decision_id)
+        .bind(measure.action.as_str())
+        .bind(now_ms)
+        .bind(ends_at)
+        .bind(i64::from(permanent))
+        .execute(&mut **transaction)
+        .await
+        .map_err(StoreError::database("insert account restriction"))?;
+        restriction = serde_json::json!({
+            "action": measure.action.as_str(),
+            "starts_at": now_ms,
+            "ends_at": ends_at,
+            "permanent": permanent,
+        });
+    }
+    if strike.is_null() && restriction.is_null() {
+        return Ok(serde_json::Value::Null);
+    }
+    Ok(serde_json::json!({
+        "account_id": account_id,
+        "strike": strike,
+        "restriction": restriction,
+    }))
+}
+
+pub(crate) fn stored_decision_from_row(
+    row: &sqlx::any::AnyRow,
+) -> Result<StoredDecision, StoreError> {
     let read = || StoreError::database("read decision");
     let decision_json: String = row.try_get("decision_json").map_err(read())?;
     Ok(StoredDecision {
         decision_id: row.try_get("decision_id").map_err(read())?,
         content_id: row.try_get("content_id").map_err(read())?,
         previous_decision_id: row.try_get("previous_decision_id").map_err(read())?,
+        decided_by: row.try_get("decided_by").map_err(read())?,
         created_at: row.try_get("created_at").map_err(read())?,
         decision: serde_json::from_str(&decision_json)
             .map_err(StoreError::json("decisions.decision_json"))?,
@@ -96,6 +253,9 @@ impl Store {
     /// - When `decision.review.required`, a review task is created in the
     ///   `public_interest` queue if the exception was eligible, else in
     ///   `default`, with the decision's review priority.
+    /// - The decision is stored with `decided_by = "system"`. When it has an
+    ///   account outcome and the item an account (author id, else handle),
+    ///   its strikes and account measure are written to the ledger.
     pub async fn record_decision(
         &self,
         item: &ContentItem,
@@ -139,54 +299,42 @@ impl Store {
             previous_decision_id = current;
         }
 
-        let duplicate = sqlx::query("SELECT decision_id FROM decisions WHERE decision_id = $1")
-            .bind(&decision.decision_id)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(StoreError::database("read decision"))?;
-        if duplicate.is_some() {
-            return Err(StoreError::DuplicateDecision {
-                decision_id: decision.decision_id.clone(),
-            });
-        }
-
-        let decision_value =
-            serde_json::to_value(decision).map_err(StoreError::json("decision"))?;
-        let decision_json = canonical_json(&decision_value);
         let item_value = serde_json::to_value(item).map_err(StoreError::json("content item"))?;
         let item_json = canonical_json(&item_value);
-        let action = action_name(decision)?;
-
-        sqlx::query(
-            "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
-             policy_version, policy_digest, action, review_required, decision_json, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        let account_id = account_of(item);
+        let InsertedDecision {
+            decision_json,
+            action,
+        } = insert_decision(
+            &mut transaction,
+            &item.id,
+            decision,
+            SYSTEM_DECIDER,
+            previous_decision_id.as_deref(),
+            account_id,
+            now_ms,
         )
-        .bind(&decision.decision_id)
-        .bind(&item.id)
-        .bind(previous_decision_id.as_deref())
-        .bind(&decision.policy.id)
-        .bind(&decision.policy.version)
-        .bind(&decision.policy.digest)
-        .bind(&action)
-        .bind(i64::from(decision.review.required))
-        .bind(&decision_json)
-        .bind(now_ms)
-        .execute(&mut *transaction)
-        .await
-        .map_err(StoreError::database("insert decision"))?;
+        .await?;
+        let account = match account_id {
+            Some(account_id) => {
+                apply_account_outcome(&mut transaction, account_id, decision, now_ms).await?
+            }
+            None => serde_json::Value::Null,
+        };
 
         sqlx::query(
-            "INSERT INTO content_items (id, text, item_json, author_id, submitted_at, \
-             current_decision_id) VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO content_items (id, text, item_json, author_id, account_id, \
+             submitted_at, current_decision_id) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (id) DO UPDATE SET text = excluded.text, item_json = excluded.item_json, \
-             author_id = excluded.author_id, submitted_at = excluded.submitted_at, \
+             author_id = excluded.author_id, account_id = excluded.account_id, \
+             submitted_at = excluded.submitted_at, \
              current_decision_id = excluded.current_decision_id",
         )
         .bind(&item.id)
         .bind(&item.text)
         .bind(&item_json)
         .bind(item.author.id.as_deref())
+        .bind(account_id)
         .bind(now_ms)
         .bind(&decision.decision_id)
         .execute(&mut *transaction)
@@ -197,8 +345,8 @@ impl Store {
         if decision.review.required {
             let queue = review_queue(decision);
             let row = sqlx::query(
-                "INSERT INTO review_tasks (content_id, decision_id, queue, priority, status, \
-                 created_at) VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
+                "INSERT INTO review_tasks (content_id, decision_id, queue, kind, priority, \
+                 status, created_at) VALUES ($1, $2, $3, 'decision', $4, 'open', $5) RETURNING id",
             )
             .bind(&item.id)
             .bind(&decision.decision_id)
@@ -224,8 +372,10 @@ impl Store {
                 "digest": decision.policy.digest,
             },
             "action": action,
+            "decided_by": SYSTEM_DECIDER,
             "decision_sha256": sha256_hex(decision_json.as_bytes()),
             "text_sha256": sha256_hex(item.text.as_bytes()),
+            "account": account,
             "review_task_id": review_task_id,
             "review_queue": review_task_id.map(|_| review_queue(decision)),
         });
@@ -255,8 +405,8 @@ impl Store {
         content_id: &str,
     ) -> Result<Option<StoredDecision>, StoreError> {
         let row = sqlx::query(
-            "SELECT d.decision_id, d.content_id, d.previous_decision_id, d.created_at, \
-             d.decision_json FROM content_items c \
+            "SELECT d.decision_id, d.content_id, d.previous_decision_id, d.decided_by, \
+             d.created_at, d.decision_json FROM content_items c \
              JOIN decisions d ON d.decision_id = c.current_decision_id WHERE c.id = $1",
         )
         .bind(content_id)
@@ -272,13 +422,53 @@ impl Store {
         decision_id: &str,
     ) -> Result<Option<StoredDecision>, StoreError> {
         let row = sqlx::query(
-            "SELECT decision_id, content_id, previous_decision_id, created_at, decision_json \
-             FROM decisions WHERE decision_id = $1",
+            "SELECT decision_id, content_id, previous_decision_id, decided_by, created_at, \
+             decision_json FROM decisions WHERE decision_id = $1",
         )
         .bind(decision_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(StoreError::database("find decision"))?;
         row.as_ref().map(stored_decision_from_row).transpose()
+    }
+
+    /// Decisions stored in `[from_ms, to_ms)`, oldest first.
+    pub async fn decisions_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StoredDecision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT decision_id, content_id, previous_decision_id, decided_by, created_at, \
+             decision_json FROM decisions WHERE created_at >= $1 AND created_at < $2 \
+             ORDER BY created_at, decision_id",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("list decisions"))?;
+        rows.iter().map(stored_decision_from_row).collect()
+    }
+
+    /// The stored JSON of a content item (as last submitted), if known.
+    pub async fn content_item(
+        &self,
+        content_id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let row = sqlx::query("SELECT item_json FROM content_items WHERE id = $1")
+            .bind(content_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::database("find content item"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let item_json: String = row
+            .try_get("item_json")
+            .map_err(StoreError::database("read content item"))?;
+        serde_json::from_str(&item_json)
+            .map(Some)
+            .map_err(StoreError::json("content_items.item_json"))
     }
 }

@@ -78,6 +78,93 @@ pub enum StoreError {
         /// The decision id.
         decision_id: String,
     },
+    /// A report or review named content that was never decided.
+    #[error("unknown content `{content_id}`")]
+    UnknownContent {
+        /// The content id.
+        content_id: String,
+    },
+    /// A decision id that was never recorded was named.
+    #[error("unknown decision `{decision_id}`")]
+    UnknownDecision {
+        /// The decision id.
+        decision_id: String,
+    },
+    /// An appeal named a decision that has since been replaced.
+    #[error(
+        "decision `{decision_id}` is no longer current for its content (current is `{current_decision_id}`)"
+    )]
+    DecisionNotCurrent {
+        /// The decision appealed.
+        decision_id: String,
+        /// The content's current decision.
+        current_decision_id: String,
+    },
+    /// The appeal window of a decision has passed.
+    #[error(
+        "appeal window of {window_days} days for decision `{decision_id}` closed at {closed_at}"
+    )]
+    AppealWindowClosed {
+        /// The decision appealed.
+        decision_id: String,
+        /// The window, in days from the decision.
+        window_days: u32,
+        /// When the window closed, in milliseconds since the Unix epoch.
+        closed_at: i64,
+    },
+    /// A decision already has an open appeal.
+    #[error("decision `{decision_id}` already has open appeal {appeal_id}")]
+    AppealAlreadyOpen {
+        /// The decision appealed.
+        decision_id: String,
+        /// The open appeal.
+        appeal_id: i64,
+    },
+    /// A review task id that does not exist was named.
+    #[error("unknown review task {task_id}")]
+    TaskNotFound {
+        /// The task id.
+        task_id: i64,
+    },
+    /// The review task was already completed.
+    #[error("review task {task_id} is already done")]
+    TaskAlreadyDone {
+        /// The task id.
+        task_id: i64,
+    },
+    /// The reviewer does not hold a live lease on the task: it is unclaimed,
+    /// claimed by someone else, or the reviewer's lease expired.
+    #[error("review task {task_id} is not claimed by `{reviewer}` with a live lease")]
+    TaskConflict {
+        /// The task id.
+        task_id: i64,
+        /// The reviewer who tried to complete it.
+        reviewer: String,
+        /// Who holds or last held the lease, if anyone.
+        lease_owner: Option<String>,
+        /// When that lease expires or expired.
+        lease_expires_at: Option<i64>,
+    },
+    /// The person who made a decision tried to decide its appeal.
+    #[error(
+        "reviewer `{reviewer}` made the appealed decision and cannot decide appeal {appeal_id}"
+    )]
+    SameReviewer {
+        /// The appeal.
+        appeal_id: i64,
+        /// The reviewer, who is also the original decider.
+        reviewer: String,
+    },
+    /// A review's new decision is for other content than its task.
+    #[error("review task {task_id} is for content `{task_content_id}`, not `{content_id}`")]
+    ContentMismatch {
+        /// The task id.
+        task_id: i64,
+        /// The content the task is about.
+        task_content_id: String,
+        /// The content named by the caller or the new decision.
+        content_id: String,
+    },
     /// Writing an audit export failed.
     #[error("failed to write audit export")]
     ExportWrite {

@@ -9,12 +9,19 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
+mod appeals;
 mod audit;
 mod decisions;
 mod error;
 mod policies;
+mod reports;
+mod reviews;
 mod store;
 mod tokens;
+
+pub use accounts::{ACCOUNT_NOTICES_LIMIT, AccountStanding, RestrictionRecord, StrikeRecord};
+pub use appeals::AppealRecord;
 
 pub use audit::{
     AuditEntry, AuditProblem, AuditProblemKind, GENESIS_HASH, VerifyReport, append_audit,
@@ -22,9 +29,14 @@ pub use audit::{
 };
 pub use decisions::{
     DEFAULT_REVIEW_QUEUE, PUBLIC_INTEREST_REVIEW_QUEUE, RecordOutcome, RecordedDecision,
-    StoredDecision,
+    SYSTEM_DECIDER, StoredDecision,
 };
 pub use error::StoreError;
 pub use policies::{PolicyUpload, PolicyVersion};
+pub use reports::{NewReport, ReportRecord};
+pub use reviews::{
+    APPEALS_QUEUE, CompletedReview, KNOWN_QUEUES, QueueSummary, REPORTS_QUEUE, ReviewInput,
+    ReviewRecord, ReviewTask,
+};
 pub use store::{Backend, DATA_DIR_DATABASE_FILE, Store};
 pub use tokens::ApiToken;

@@ -144,16 +144,36 @@ impl Store {
     /// On SQLite the transaction takes the write lock at once (`BEGIN
     /// IMMEDIATE`): a deferred transaction that reads first and writes later
     /// fails with "database is locked" in WAL mode instead of waiting, when
-    /// another writer committed in between. PostgreSQL needs no such hint
-    /// because the audit head row lock serialises writers.
+    /// another writer committed in between.
+    ///
+    /// On PostgreSQL the transaction starts by locking the audit head row,
+    /// which every write ends up locking anyway to append its audit entry.
+    /// Taking it first serialises writers for their whole transaction, as
+    /// SQLite does: check-then-write steps (one open appeal per decision, one
+    /// open task per reported item, claiming a task) cannot race, and writers
+    /// cannot deadlock by locking rows in different orders before the head.
     pub(crate) async fn begin_write(
         &self,
         operation: &'static str,
     ) -> Result<Transaction<'static, Any>, StoreError> {
-        let transaction = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        };
-        transaction.map_err(StoreError::database(operation))
+        match self.backend {
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(StoreError::database(operation)),
+            Backend::Postgres => {
+                let mut transaction = self
+                    .pool
+                    .begin()
+                    .await
+                    .map_err(StoreError::database(operation))?;
+                sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(StoreError::database(operation))?;
+                Ok(transaction)
+            }
+        }
     }
 }

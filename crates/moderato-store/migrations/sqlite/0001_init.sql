@@ -7,6 +7,8 @@ CREATE TABLE content_items (
     text TEXT NOT NULL,
     item_json TEXT NOT NULL,
     author_id TEXT,
+    -- The account the item is attributed to: author.id, else author.handle.
+    account_id TEXT,
     submitted_at BIGINT NOT NULL,
     current_decision_id TEXT
 );
@@ -21,9 +23,14 @@ CREATE TABLE decisions (
     action TEXT NOT NULL,
     review_required BIGINT NOT NULL,
     decision_json TEXT NOT NULL,
+    -- 'system' for automated decisions, else the reviewer.
+    decided_by TEXT NOT NULL,
+    account_id TEXT,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX decisions_content_id ON decisions (content_id);
+CREATE INDEX decisions_created_at ON decisions (created_at);
+CREATE INDEX decisions_account_id ON decisions (account_id, created_at);
 
 CREATE TABLE policy_versions (
     version TEXT PRIMARY KEY,
@@ -41,22 +48,32 @@ CREATE TABLE active_policy (
     activated_by TEXT NOT NULL
 );
 
+-- reporter_contact is personal data: it is never copied into the audit log.
 CREATE TABLE reports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     content_id TEXT NOT NULL,
-    reporter TEXT,
     reason TEXT NOT NULL,
-    details TEXT,
+    rule TEXT,
+    text TEXT,
+    reporter_contact TEXT,
+    priority REAL NOT NULL,
     status TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    outcome TEXT,
+    task_id BIGINT,
+    created_at BIGINT NOT NULL,
+    resolved_at BIGINT
 );
 CREATE INDEX reports_content_id ON reports (content_id);
+CREATE INDEX reports_task_id ON reports (task_id);
 
 CREATE TABLE review_tasks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     content_id TEXT NOT NULL,
     decision_id TEXT NOT NULL,
     queue TEXT NOT NULL,
+    -- 'decision', 'report' or 'appeal'.
+    kind TEXT NOT NULL,
+    appeal_id BIGINT,
     priority REAL NOT NULL,
     status TEXT NOT NULL,
     lease_owner TEXT,
@@ -64,29 +81,36 @@ CREATE TABLE review_tasks (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX review_tasks_queue ON review_tasks (queue, status, priority);
+CREATE INDEX review_tasks_content_id ON review_tasks (content_id, status);
 
 CREATE TABLE reviews (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     task_id BIGINT NOT NULL,
     reviewer TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    action TEXT,
+    actions_json TEXT NOT NULL,
     reason TEXT NOT NULL,
     dissent TEXT,
+    public_interest_json TEXT,
+    reviewed_decision_id TEXT NOT NULL,
+    new_decision_id TEXT,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX reviews_created_at ON reviews (created_at);
 CREATE INDEX reviews_task_id ON reviews (task_id);
 
 CREATE TABLE appeals (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     decision_id TEXT NOT NULL,
+    content_id TEXT NOT NULL,
     appellant TEXT NOT NULL,
     statement TEXT NOT NULL,
     status TEXT NOT NULL,
-    original_decider TEXT,
+    original_decider TEXT NOT NULL,
     reviewer TEXT,
     outcome TEXT,
     reason TEXT,
+    task_id BIGINT,
     created_at BIGINT NOT NULL,
     decided_at BIGINT
 );
@@ -98,11 +122,14 @@ CREATE TABLE strikes (
     decision_id TEXT NOT NULL,
     weight BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL
+    expires_at BIGINT NOT NULL,
+    withdrawn BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX strikes_account_id ON strikes (account_id, expires_at);
+CREATE INDEX strikes_decision_id ON strikes (decision_id);
 
--- ends_at is NULL only for a permanent restriction.
+-- ends_at is NULL only for a permanent restriction. A restriction lifted on
+-- review gets ends_at = lifted_at and permanent = 0.
 CREATE TABLE account_restrictions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id TEXT NOT NULL,
@@ -111,9 +138,11 @@ CREATE TABLE account_restrictions (
     starts_at BIGINT NOT NULL,
     ends_at BIGINT,
     permanent BIGINT NOT NULL,
+    lifted_at BIGINT,
     CHECK ((permanent = 1 AND ends_at IS NULL) OR (permanent = 0 AND ends_at IS NOT NULL))
 );
 CREATE INDEX account_restrictions_account_id ON account_restrictions (account_id);
+CREATE INDEX account_restrictions_decision_id ON account_restrictions (decision_id);
 
 -- Only the SHA-256 of a token is stored, never the token.
 CREATE TABLE api_tokens (

@@ -6,9 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
+mod appeals;
 mod audit;
 mod connect;
 mod decisions;
 mod policies;
+mod reviews;
 mod support;
 mod tokens;

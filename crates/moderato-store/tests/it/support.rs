@@ -181,3 +181,67 @@ pub fn decision(
     }))
     .unwrap()
 }
+
+/// A content item by an author known only by `handle` (or by nobody).
+pub fn item_by(id: &str, text: &str, author_id: Option<&str>, handle: Option<&str>) -> ContentItem {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "text": text,
+        "author": {"id": author_id, "handle": handle, "followers": 10}
+    }))
+    .unwrap()
+}
+
+/// A `remove` decision that adds `strikes` strikes expiring after
+/// `expiry_days`, with an optional account measure `(action, days)` (days
+/// `None` for a permanent measure), and a notice.
+pub fn struck_decision(
+    decision_id: &str,
+    content_id: &str,
+    strikes: u32,
+    expiry_days: u32,
+    measure: Option<(&str, Option<u32>)>,
+    review_required: bool,
+) -> Decision {
+    let mut actions = vec![serde_json::json!("remove"), serde_json::json!("strike")];
+    let measure = measure.map(|(action, days)| {
+        actions.push(serde_json::json!(action));
+        serde_json::json!({"action": action, "duration_days": days, "permanent": days.is_none()})
+    });
+    let mut value =
+        serde_json::to_value(decision(decision_id, content_id, review_required, None)).unwrap();
+    value["actions"] = serde_json::Value::Array(actions);
+    value["account"] = serde_json::json!({
+        "strikes_added": strikes,
+        "strikes_total": strikes,
+        "strike_expiry_days": expiry_days,
+        "measure": measure,
+    });
+    value["notice"] = serde_json::json!({
+        "viewer": format!("removed ({decision_id})"),
+        "author": format!("your post was removed ({decision_id}); you can appeal"),
+    });
+    serde_json::from_value(value).unwrap()
+}
+
+/// An `allow` decision: no actions, no account outcome, no notice.
+pub fn allow_decision(decision_id: &str, content_id: &str) -> Decision {
+    let mut value = serde_json::to_value(decision(decision_id, content_id, false, None)).unwrap();
+    value["action"] = serde_json::json!("allow");
+    value["actions"] = serde_json::json!(["allow"]);
+    value["effects"]["visible"] = serde_json::json!(true);
+    value["effects"]["recommendable"] = serde_json::json!(true);
+    value["review"]["priority"] = serde_json::json!(0.0);
+    serde_json::from_value(value).unwrap()
+}
+
+/// A review input with `outcome` and a reason.
+pub fn review_input(outcome: &str) -> moderato_store::ReviewInput {
+    moderato_store::ReviewInput {
+        outcome: outcome.to_owned(),
+        actions: Vec::new(),
+        reason: format!("reviewed: {outcome}"),
+        dissent: None,
+        public_interest: None,
+    }
+}

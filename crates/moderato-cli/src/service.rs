@@ -1,0 +1,220 @@
+//! Commands that touch stored data: `serve`, `token`, `audit`, `export`, `report`.
+//!
+//! Each takes the same `--data-dir` or `--database-url`. This module only
+//! parses, calls the server and store libraries, prints and exits.
+
+use std::io::{BufReader, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use moderato_server::{Role, ServerConfig, app, generate_token, now_ms, prepare_state};
+use moderato_store::Store;
+
+use crate::exit;
+
+/// Where the data lives.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Folder for the embedded SQLite database (created if missing).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "MODERATO_DATA_DIR",
+        default_value = "moderato-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// PostgreSQL (or SQLite) URL; overrides --data-dir, e.g. postgres://postgres@127.0.0.1:5432/moderato.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MODERATO_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// Opens the store.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        match &self.database_url {
+            Some(url) => Store::connect(url)
+                .await
+                .context("failed to open the database"),
+            None => Store::open_data_dir(&self.data_dir).await.with_context(|| {
+                format!(
+                    "failed to open the data folder `{}`",
+                    self.data_dir.display()
+                )
+            }),
+        }
+    }
+}
+
+/// `moderato token ...`
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once (only its SHA-256 is stored).
+    Create {
+        /// admin, moderator, viewer or ingest.
+        #[arg(long)]
+        role: String,
+        /// A name for the token; reviews are recorded under it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// `moderato audit ...`
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain (of the database, or of an exported file) and report the first bad entry.
+    Verify {
+        /// Verify an export (JSONL) instead of the database.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Write the chain as JSONL that a third party can re-verify with `audit verify --file`.
+    Export {
+        /// Output file (standard output when omitted).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+/// `moderato serve`.
+pub fn serve(
+    store_args: &StoreArgs,
+    bind: SocketAddr,
+    body_limit: usize,
+) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    runtime()?.block_on(async {
+        let store = store_args.open().await?;
+        let config = ServerConfig {
+            body_limit,
+            ..ServerConfig::default()
+        };
+        let state = prepare_state(store, config).await.context("failed to prepare the server")?;
+        let policy = state.engines.active().policy().clone();
+        let _ = moderato_server::metrics::handle();
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("failed to listen on {bind}"))?;
+        tracing::info!(%bind, policy = %policy.id, version = %policy.version, digest = %policy.digest, "moderato is serving");
+        eprintln!(
+            "moderato listening on http://{bind} (policy {}@{}); API docs at http://{bind}/docs",
+            policy.id, policy.version
+        );
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("server failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `moderato token ...`.
+pub fn token(store_args: &StoreArgs, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::Create { role, name } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                exit::InputError(format!(
+                    "unknown role `{role}`; expected admin, moderator, viewer or ingest"
+                ))
+            })?;
+            runtime()?.block_on(async {
+                let store = store_args.open().await?;
+                let token = generate_token().context("failed to generate a random token")?;
+                let name = name.unwrap_or_else(|| format!("{}-{}", role.as_str(), &token[4..12]));
+                let id = store
+                    .create_token(&name, role.as_str(), &token, now_ms())
+                    .await?;
+                eprintln!(
+                    "created token {id} `{name}` with role {}; it is shown only once:",
+                    role.as_str()
+                );
+                println!("{token}");
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+    }
+}
+
+/// `moderato audit ...`.
+pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let report = match command {
+        AuditCommand::Verify { file: Some(path) } => {
+            let file = std::fs::File::open(&path).map_err(|error| {
+                exit::InputError(format!("failed to open `{}`: {error}", path.display()))
+            })?;
+            moderato_store::verify_audit_jsonl(BufReader::new(file))?
+        }
+        AuditCommand::Verify { file: None } => runtime()?.block_on(async {
+            store_args
+                .open()
+                .await?
+                .verify_audit()
+                .await
+                .map_err(anyhow::Error::from)
+        })?,
+        AuditCommand::Export { output } => {
+            return runtime()?.block_on(async {
+                let store = store_args.open().await?;
+                let count = match &output {
+                    Some(path) => {
+                        let file = std::fs::File::create(path)
+                            .with_context(|| format!("failed to create `{}`", path.display()))?;
+                        let mut writer = std::io::BufWriter::new(file);
+                        let count = store.export_audit_jsonl(&mut writer).await?;
+                        writer.flush()?;
+                        count
+                    }
+                    None => {
+                        let mut writer = std::io::BufWriter::new(std::io::stdout().lock());
+                        let count = store.export_audit_jsonl(&mut writer).await?;
+                        writer.flush()?;
+                        count
+                    }
+                };
+                eprintln!("exported {count} audit entries");
+                Ok(ExitCode::SUCCESS)
+            });
+        }
+    };
+    if report.ok {
+        println!(
+            "ok: {} entries, chain intact; head {} ({})",
+            report.entries, report.last_seq, report.last_hash
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        match &report.first_problem {
+            Some(problem) => println!(
+                "FAILED at entry {}: {:?}: {}",
+                problem.seq, problem.kind, problem.message
+            ),
+            None => println!("FAILED: the chain does not verify"),
+        }
+        Ok(ExitCode::from(exit::PROBLEMS_FOUND))
+    }
+}

@@ -1,0 +1,174 @@
+//! The one API error type: RFC 9457 problem details with a stable `type`.
+//!
+//! Bad input gets a 4xx with a precise message; internal faults get a 500
+//! with a generic body while the details go to the log. This module must
+//! never put secrets or stored personal data into a response or a log line.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem details document (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `urn:moderato:problem:invalid-input`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// The offending field, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every problem of an invalid policy pack: `{file, line, column, field, message}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<moderato_core::PolicyDiagnostic>>,
+}
+
+/// An error answered to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed or invalid input (400).
+    #[error("{detail}")]
+    InvalidInput {
+        /// What was wrong.
+        detail: String,
+        /// Field path.
+        field: Option<String>,
+    },
+    /// No or an unknown bearer token (401).
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    /// The token's role may not do this (403).
+    #[error("role `{role}` may not {action}")]
+    Forbidden {
+        /// The caller's role.
+        role: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Nothing at this address (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than allowed (413).
+    #[error("request body is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// A policy pack failed validation (422).
+    #[error("policy pack is invalid")]
+    InvalidPolicy(moderato_core::PolicyError),
+    /// Anything else (500); details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// Logs an internal fault and returns the generic 500.
+    pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {
+        tracing::error!(context, %error, "internal error");
+        ApiError::Internal(context.to_string())
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            ApiError::InvalidInput { .. } => {
+                (StatusCode::BAD_REQUEST, "invalid-input", "Invalid input")
+            }
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
+            ApiError::Forbidden { .. } => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden for this role",
+            ),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            ApiError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict with the current state",
+            ),
+            ApiError::TooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Request body too large",
+            ),
+            ApiError::InvalidPolicy(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-policy",
+                "Invalid policy pack",
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+}
+
+impl From<moderato_core::ContentError> for ApiError {
+    fn from(error: moderato_core::ContentError) -> ApiError {
+        ApiError::InvalidInput {
+            field: error.field().map(str::to_string),
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        let (field, errors) = match &self {
+            ApiError::InvalidInput { field, .. } => (field.clone(), None),
+            ApiError::InvalidPolicy(error) => (None, Some(error.diagnostics.clone())),
+            _ => (None, None),
+        };
+        let detail = match &self {
+            ApiError::InvalidPolicy(error) => error.to_string(),
+            other => other.to_string(),
+        };
+        let problem = Problem {
+            problem_type: format!("urn:moderato:problem:{slug}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            field,
+            errors,
+        };
+        let mut response = (status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+/// Maps store errors onto HTTP problems.
+pub fn from_store(context: &str, error: moderato_store::StoreError) -> ApiError {
+    use moderato_store::StoreError;
+    match error {
+        StoreError::PolicyVersionConflict { .. } => ApiError::Conflict(error.to_string()),
+        StoreError::UnknownPolicyVersion { .. } => ApiError::NotFound(error.to_string()),
+        other => ApiError::internal(context, other),
+    }
+}

@@ -1,0 +1,86 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and the docs page.
+//!
+//! The Swagger UI files are vendored into the binary (no CDN). This module
+//! must never describe a route that the router does not serve.
+
+use axum::Router;
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+
+/// The content item accepted by `POST /v1/content` (documentation of the core contract).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ContentItemDoc {
+    /// Platform id; required.
+    pub id: String,
+    /// Text; required; at most 64 KiB by default.
+    pub text: String,
+    /// `post` (default), `reply`, `comment`, `message` or `bio`.
+    pub kind: Option<String>,
+    /// Language.
+    pub lang: Option<String>,
+    /// RFC 3339 creation time.
+    pub created_at: Option<String>,
+    /// ISO 3166-1 alpha-2 region.
+    pub region: Option<String>,
+    /// Public link.
+    pub url: Option<String>,
+    /// `{id, handle, followers, verified, public_role, prior_strikes, account_age_days}`.
+    #[schema(value_type = Object)]
+    pub author: Option<serde_json::Value>,
+    /// `{views, reposts, replies, velocity_per_hour}`.
+    #[schema(value_type = Object)]
+    pub metrics: Option<serde_json::Value>,
+    /// `[{name, score, source}]` from external systems.
+    #[schema(value_type = Vec<Object>)]
+    pub signals: Option<Vec<serde_json::Value>>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("opaque token")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Moderato API", description = "Policy-as-code content moderation: decisions on a graduated ladder, review queues, appeals, audit."),
+    paths(
+        crate::routes::ops::healthz, crate::routes::ops::readyz, crate::routes::ops::metrics,
+        crate::routes::content::submit, crate::routes::content::submit_batch, crate::routes::content::current,
+        crate::routes::reviews::create_report, crate::routes::reviews::get_report,
+        crate::routes::reviews::queues, crate::routes::reviews::claim_next, crate::routes::reviews::submit_review,
+        crate::routes::reviews::create_appeal, crate::routes::reviews::get_appeal,
+        crate::routes::accounts::standing, crate::routes::accounts::verify_audit,
+        crate::routes::policies::list, crate::routes::policies::upload, crate::routes::policies::activate, crate::routes::policies::diff,
+    ),
+    components(schemas(
+        ContentItemDoc, crate::error::Problem, crate::routes::content::ContentState, crate::routes::content::BatchResult,
+        crate::routes::reviews::ReportRequest, crate::routes::reviews::ReviewRequest, crate::routes::reviews::AppealRequest,
+        crate::routes::reviews::ClaimedTask, crate::routes::policies::PolicyUploadRequest, crate::routes::policies::PolicySummary,
+        crate::routes::policies::PolicyDiff, crate::auth::Role,
+    )),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// `/openapi.json` and the docs page at `/docs`.
+pub fn docs_router() -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+}

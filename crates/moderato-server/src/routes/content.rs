@@ -1,0 +1,206 @@
+//! Submitting content for a decision, and reading what a platform must render.
+//!
+//! The decision pipeline is the engine's; persistence and the audit entry are
+//! the store's, in one transaction, before the answer is sent (no acknowledged
+//! decision is ever lost). This module must never decide anything itself.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use moderato_core::ContentItem;
+use moderato_store::RecordOutcome;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{body_bytes, parse_json};
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, from_store};
+use crate::{AppState, MAX_BATCH_ITEMS, now_ms};
+
+/// The state of a piece of content a platform renders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContentState {
+    /// Content id.
+    pub content_id: String,
+    /// Id of the decision in force.
+    pub decision_id: String,
+    /// `system` for the engine, else the reviewer.
+    pub decided_by: String,
+    /// The decision that replaced, if the content was edited or reviewed.
+    pub previous_decision_id: Option<String>,
+    /// The decision in force (see `POST /v1/content`).
+    #[schema(value_type = Object)]
+    pub decision: serde_json::Value,
+}
+
+/// One result of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    /// Index in the request.
+    pub index: usize,
+    /// HTTP-like status: 201 new, 200 existing, 400 invalid.
+    pub status: u16,
+    /// The decision, when there is one.
+    #[schema(value_type = Object)]
+    pub decision: Option<serde_json::Value>,
+    /// The problem, for invalid items.
+    pub error: Option<String>,
+}
+
+/// Decides one item: parse, fill strikes from the ledger, decide, store with its audit entry.
+pub(crate) async fn decide_and_store(
+    state: &AppState,
+    mut item: ContentItem,
+) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    let started = Instant::now();
+    let now = now_ms();
+    // The ledger is authoritative for strikes still in force.
+    if let Some(account) = item
+        .author
+        .id
+        .clone()
+        .or_else(|| item.author.handle.clone())
+    {
+        let active = state
+            .store
+            .active_strike_count(&account, now)
+            .await
+            .map_err(|error| from_store("read strikes", error))?;
+        item.author.prior_strikes = item.author.prior_strikes.max(active);
+    }
+    let engine = state.engines.active();
+    let decision = engine.decide(&item);
+    match state
+        .store
+        .record_decision(&item, &decision, now)
+        .await
+        .map_err(|error| from_store("record decision", error))?
+    {
+        RecordOutcome::Recorded(_) => {
+            crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
+            let json = serde_json::to_value(&decision)
+                .map_err(|error| ApiError::internal("serialise decision", error))?;
+            Ok((StatusCode::CREATED, json))
+        }
+        RecordOutcome::Existing(stored) => Ok((StatusCode::OK, stored)),
+    }
+}
+
+/// Evaluate and store one item; returns the decision.
+#[utoipa::path(post, path = "/v1/content", tag = "content",
+    request_body(content = crate::openapi::ContentItemDoc, description = "One content item; unknown fields are rejected"),
+    responses(
+        (status = 201, description = "New decision", body = Object),
+        (status = 200, description = "Same id and text as before: the stored decision", body = Object),
+        (status = 400, description = "Invalid item", body = crate::error::Problem),
+        (status = 401, description = "No valid token", body = crate::error::Problem),
+        (status = 403, description = "Role may not submit", body = crate::error::Problem),
+        (status = 413, description = "Body too large", body = crate::error::Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Ingest], "submit content")?;
+    let bytes = body_bytes(body, state.config.body_limit)?;
+    let text = std::str::from_utf8(&bytes).map_err(|error| ApiError::InvalidInput {
+        detail: format!("body is not UTF-8: {error}"),
+        field: None,
+    })?;
+    let item = state.engines.active().parse(text)?;
+    let (status, decision) = decide_and_store(&state, item).await?;
+    Ok((status, Json(decision)).into_response())
+}
+
+/// Evaluate and store up to 1,000 items; each gets its own result.
+#[utoipa::path(post, path = "/v1/content:batch", tag = "content",
+    request_body(content = Vec<crate::openapi::ContentItemDoc>, description = "An array of up to 1,000 items"),
+    responses(
+        (status = 200, description = "One result per item, in order", body = Vec<BatchResult>),
+        (status = 400, description = "Not an array, or more than 1,000 items", body = crate::error::Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn submit_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Vec<BatchResult>>, ApiError> {
+    caller.require(&[Role::Ingest], "submit content")?;
+    let bytes = body_bytes(body, state.config.body_limit)?;
+    let items: Vec<serde_json::Value> = parse_json(&bytes)?;
+    if items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::InvalidInput {
+            detail: format!(
+                "a batch holds at most {MAX_BATCH_ITEMS} items; this one has {}",
+                items.len()
+            ),
+            field: None,
+        });
+    }
+    let engine = state.engines.active();
+    let mut results = Vec::with_capacity(items.len());
+    for (index, value) in items.into_iter().enumerate() {
+        let parsed = engine.parse(&value.to_string());
+        let result = match parsed {
+            Ok(item) => match decide_and_store(&state, item).await {
+                Ok((status, decision)) => BatchResult {
+                    index,
+                    status: status.as_u16(),
+                    decision: Some(decision),
+                    error: None,
+                },
+                Err(ApiError::Internal(context)) => return Err(ApiError::Internal(context)),
+                Err(error) => BatchResult {
+                    index,
+                    status: 400,
+                    decision: None,
+                    error: Some(error.to_string()),
+                },
+            },
+            Err(error) => BatchResult {
+                index,
+                status: 400,
+                decision: None,
+                error: Some(format!("[{index}] {error}")),
+            },
+        };
+        results.push(result);
+    }
+    Ok(Json(results))
+}
+
+/// The current state of a piece of content, after any review or appeal.
+#[utoipa::path(get, path = "/v1/content/{id}", tag = "content",
+    params(("id" = String, Path, description = "Content id")),
+    responses((status = 200, body = ContentState), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn current(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ContentState>, ApiError> {
+    caller.require(
+        &[Role::Ingest, Role::Viewer, Role::Moderator],
+        "read content",
+    )?;
+    let stored = state
+        .store
+        .find_content_decision(&id)
+        .await
+        .map_err(|error| from_store("find content", error))?
+        .ok_or_else(|| ApiError::NotFound(format!("no content with id `{id}`")))?;
+    Ok(Json(ContentState {
+        content_id: stored.content_id,
+        decision_id: stored.decision_id,
+        decided_by: stored.decided_by,
+        previous_decision_id: stored.previous_decision_id,
+        decision: stored.decision,
+    }))
+}

@@ -1,0 +1,391 @@
+//! The API end to end: authentication, submission, review, appeal, policies, audit, metrics.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::{TestApp, backends};
+
+const LOOTING: &str = "These THUGS are dishonoring the memory of George Floyd. Any difficulty and we will assume control but, when the looting starts, the shooting starts!";
+
+fn head_of_state_post(id: &str) -> serde_json::Value {
+    json!({"id": id, "text": LOOTING, "author": {"id": "potus", "followers": 30_000_000, "verified": true, "public_role": "head_of_state"}, "metrics": {"views": 1_000_000, "velocity_per_hour": 50_000.0}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_and_roles_are_enforced() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let (status, body, content_type) = app
+            .send(
+                "POST",
+                "/v1/content",
+                None,
+                Some(json!({"id": "1", "text": "hi"}).to_string()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["type"], "urn:moderato:problem:unauthenticated");
+        let (status, _, _) = app
+            .send("GET", "/v1/queues", Some("mod_not-a-real-token"), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, body) = app
+            .post("/v1/content", &app.viewer, json!({"id": "1", "text": "hi"}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (status, _) = app.get("/v1/audit/verify", &app.alice).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app
+            .post("/v1/policies", &app.alice, json!({"files": {}}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submission_is_idempotent_and_edits_are_linked() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let (status, first) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": "p1", "text": "Lovely day"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend} {first}");
+        assert_eq!(first["action"], "allow");
+        let (status, again) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": "p1", "text": "Lovely day"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again["decision_id"], first["decision_id"]);
+        let (status, edited) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": "p1", "text": "I will kill you"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(edited["action"], "remove");
+        let (status, state) = app.get("/v1/content/p1", &app.viewer).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(state["decision_id"], edited["decision_id"]);
+        assert_eq!(state["previous_decision_id"], first["decision_id"]);
+        let (status, _) = app.get("/v1/content/nope", &app.viewer).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_precise_problems() {
+    let app = TestApp::new("sqlite").await;
+    let (status, body) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "1", "text": "x", "author": {"folowers": 1}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["field"], "author.folowers", "{body}");
+    assert_eq!(body["type"], "urn:moderato:problem:invalid-input");
+    let (status, body, _) = app
+        .send(
+            "POST",
+            "/v1/content",
+            Some(&app.ingest),
+            Some("{\"id\": \"1\", ".into()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let big = "a".repeat(70_000);
+    let (status, body) = app
+        .post("/v1/content", &app.ingest, json!({"id": "1", "text": big}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["field"], "text");
+    let huge = "a".repeat(9 * 1024 * 1024);
+    let (status, body) = app
+        .post("/v1/content", &app.ingest, json!({"id": "1", "text": huge}))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // Nothing was stored by the failures.
+    let (status, _) = app.get("/v1/content/1", &app.viewer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_decides_each_item() {
+    let app = TestApp::new("sqlite").await;
+    let (status, body) = app
+        .post("/v1/content:batch", &app.ingest, json!([{"id": "b1", "text": "hello"}, {"id": "b2"}, {"id": "b3", "text": "I will kill you"}]))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["status"], 201);
+    assert_eq!(body[1]["status"], 400);
+    assert!(body[1]["error"].as_str().unwrap().contains("text"));
+    assert_eq!(body[2]["decision"]["action"], "remove");
+    let too_many: Vec<_> = (0..1001)
+        .map(|index| json!({"id": format!("x{index}"), "text": "hi"}))
+        .collect();
+    let (status, _) = app
+        .post("/v1/content:batch", &app.ingest, json!(too_many))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_interest_review_and_appeal_by_another_reviewer() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let (status, decision) = app
+            .post("/v1/content", &app.ingest, head_of_state_post("hos-1"))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend}");
+        assert_eq!(decision["action"], "public_interest_notice");
+
+        let (status, queues) = app.get("/v1/queues", &app.alice).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            queues
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|queue| queue["name"] == "public_interest" && queue["open"] == 1),
+            "{queues}"
+        );
+
+        let (status, claimed) = app.get("/v1/queues/public_interest/next", &app.alice).await;
+        assert_eq!(status, StatusCode::OK, "{claimed}");
+        let task = claimed["task"]["id"].as_i64().unwrap();
+        assert_eq!(claimed["decision"]["decision_id"], decision["decision_id"]);
+
+        // Bob cannot decide Alice's task.
+        let (status, _) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.bob,
+                json!({"outcome": "uphold", "reason": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // A reason is required.
+        let (status, body) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.alice,
+                json!({"outcome": "uphold", "reason": " "}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, reviewed) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.alice,
+                json!({"outcome": "uphold", "reason": "Glorifies violence; newsworthy statement by a head of state", "dissent": "I would have removed it",
+                       "public_interest": {"applied": true, "reason": "accountability of a head of state outweighs a non-imminent harm"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{reviewed}");
+        assert_eq!(reviewed["automated"], false);
+        assert_eq!(reviewed["action"], "public_interest_notice");
+        assert!(
+            reviewed["public_interest"]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("reviewer alice")
+        );
+
+        // The author appeals; Alice decided, so only Bob may take the appeal.
+        let (status, appeal) = app
+            .post("/v1/appeals", &app.ingest, json!({"decision_id": reviewed["decision_id"], "appellant": "potus", "statement": "This was a warning, not a threat"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{appeal}");
+        let (status, _) = app.get("/v1/queues/appeals/next", &app.alice).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, claimed) = app.get("/v1/queues/appeals/next", &app.bob).await;
+        assert_eq!(status, StatusCode::OK);
+        let task = claimed["task"]["id"].as_i64().unwrap();
+        let (status, outcome) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.bob,
+                json!({"outcome": "overturn", "reason": "No violation in context"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["action"], "allow");
+        // The reversal is applied at once.
+        let (_, state) = app.get("/v1/content/hos-1", &app.ingest).await;
+        assert_eq!(state["decision"]["action"], "allow");
+        assert_eq!(state["decided_by"], "bob");
+        let (_, appeal) = app
+            .get(&format!("/v1/appeals/{}", appeal["id"]), &app.ingest)
+            .await;
+        assert_eq!(appeal["status"], "decided");
+        assert_eq!(appeal["reviewer"], "bob");
+
+        let (status, verify) = app.get("/v1/audit/verify", &app.admin).await;
+        assert_eq!(status, StatusCode::OK, "{verify}");
+        assert_eq!(verify["ok"], true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overturned_removal_withdraws_the_strike() {
+    let app = TestApp::new("sqlite").await;
+    let (_, decision) = app
+        .post("/v1/content", &app.ingest, json!({"id": "s1", "text": "I know where you live and I'm going to kill you", "author": {"id": "user-9"}}))
+        .await;
+    assert_eq!(decision["action"], "remove");
+    let (_, standing) = app.get("/v1/accounts/user-9", &app.viewer).await;
+    assert_eq!(standing["active_strikes"], 2, "{standing}");
+    assert!(
+        !standing["notices"].as_array().unwrap().is_empty(),
+        "notices stay readable: {standing}"
+    );
+    let (status, report) = app
+        .post(
+            "/v1/reports",
+            &app.ingest,
+            json!({"content_id": "s1", "reason": "wrongly removed, it was a song lyric"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let (status, claimed) = app.get("/v1/queues/reports/next", &app.alice).await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    let task = claimed["task"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/v1/reviews/{task}"),
+            &app.alice,
+            json!({"outcome": "overturn", "reason": "lyrics, quoted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, standing) = app.get("/v1/accounts/user-9", &app.viewer).await;
+    assert_eq!(standing["active_strikes"], 0, "{standing}");
+    let (_, report) = app
+        .get(&format!("/v1/reports/{}", report["id"]), &app.ingest)
+        .await;
+    assert_eq!(report["status"], "resolved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_are_validated_before_activation() {
+    let app = TestApp::new("sqlite").await;
+    let mut files: std::collections::BTreeMap<String, String> =
+        moderato_engine::default_pack_files();
+    let (status, list) = app.get("/v1/policies", &app.viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    let old_version = list[0]["version"].as_str().unwrap().to_string();
+    assert_eq!(list[0]["active"], true);
+
+    let mut broken = files.clone();
+    broken.insert(
+        "violence.toml".into(),
+        files["violence.toml"].replace(
+            "actions = [\"remove\", \"strike\"]",
+            "actions = [\"obliterate\"]",
+        ),
+    );
+    let (status, problem) = app
+        .post("/v1/policies", &app.admin, json!({"files": broken}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem["errors"][0]["file"] == "violence.toml"
+            && problem["errors"][0]["line"].as_u64().is_some(),
+        "{problem}"
+    );
+
+    files.insert(
+        "policy.toml".into(),
+        files["policy.toml"].replace("version = \"2026.11.25\"", "version = \"2026.12.01\""),
+    );
+    files.insert(
+        "violence.toml".into(),
+        files["violence.toml"].replace(
+            "signals.violence.glorification >= 0.6",
+            "signals.violence.glorification >= 0.95",
+        ),
+    );
+    let (status, uploaded) = app
+        .post("/v1/policies", &app.admin, json!({"files": files}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+    let (_, before) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "g1", "text": LOOTING}),
+        )
+        .await;
+    assert_eq!(before["action"], "remove", "upload alone does not activate");
+    let (status, diff) = app
+        .get(
+            &format!("/v1/policies/{old_version}/diff/2026.12.01"),
+            &app.viewer,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        diff["changed"]["violence.glorification"][0], "when",
+        "{diff}"
+    );
+    let (status, _) = app
+        .post("/v1/policies/2026.12.01:activate", &app.admin, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "g2", "text": LOOTING}),
+        )
+        .await;
+    assert_eq!(after["action"], "allow");
+    assert_eq!(after["policy"]["version"], "2026.12.01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_endpoints_and_openapi() {
+    let app = TestApp::new("sqlite").await;
+    let (status, _, _) = app.send("GET", "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app.send("GET", "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    app.post(
+        "/v1/content",
+        &app.ingest,
+        json!({"id": "m1", "text": "I will kill you"}),
+    )
+    .await;
+    let (status, _, content_type) = app.send("GET", "/metrics", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/plain"));
+    assert!(app.store.verify_audit().await.unwrap().ok);
+    let (_, spec, _) = app.send("GET", "/openapi.json", None, None).await;
+    assert!(
+        spec["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        spec["openapi"]
+    );
+    for path in [
+        "/v1/content",
+        "/v1/content:batch",
+        "/v1/reviews/{task}",
+        "/v1/appeals",
+        "/v1/policies/{version}:activate",
+        "/v1/audit/verify",
+    ] {
+        assert!(spec["paths"][path].is_object(), "missing {path}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the HTTP API, in process (`app(state).oneshot(request)`), on SQLite
+//! always and on PostgreSQL when `MODERATO_TEST_DATABASE_URL` is set.
+
+mod api;
+mod support;

@@ -1,0 +1,147 @@
+//! Test support: an app on a fresh database with one token per role, and request helpers.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use moderato_server::{ServerConfig, app, now_ms, prepare_state};
+use moderato_store::Store;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub admin: String,
+    pub ingest: String,
+    pub alice: String,
+    pub bob: String,
+    pub viewer: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The backends to run on: SQLite always, PostgreSQL when its variable is set.
+pub fn backends() -> Vec<&'static str> {
+    match std::env::var("MODERATO_TEST_DATABASE_URL") {
+        Ok(_) => vec!["sqlite", "postgres"],
+        Err(_) => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: PostgreSQL server tests — MODERATO_TEST_DATABASE_URL is unset"
+            );
+            vec!["sqlite"]
+        }
+    }
+}
+
+async fn open(backend: &str) -> (Store, Option<tempfile::TempDir>) {
+    if backend == "postgres" {
+        let url = std::env::var("MODERATO_TEST_DATABASE_URL").unwrap();
+        let schema = format!(
+            "srv_{}_{}",
+            std::process::id(),
+            now_ms() as u64 ^ rand_suffix()
+        );
+        let base = create_schema(&url, &schema).await;
+        (Store::connect(&base).await.unwrap(), None)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (Store::open_data_dir(dir.path()).await.unwrap(), Some(dir))
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    COUNTER.fetch_add(1, Ordering::Relaxed) * 7919
+}
+
+/// Creates a fresh schema and returns a URL whose connections use it.
+async fn create_schema(url: &str, schema: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+impl TestApp {
+    pub async fn new(backend: &str) -> TestApp {
+        let (store, dir) = open(backend).await;
+        let state = prepare_state(store.clone(), ServerConfig::default())
+            .await
+            .unwrap();
+        let mut tokens = Vec::new();
+        for (name, role) in [
+            ("root", "admin"),
+            ("platform", "ingest"),
+            ("alice", "moderator"),
+            ("bob", "moderator"),
+            ("auditor", "viewer"),
+        ] {
+            let token = moderato_server::generate_token().unwrap();
+            store
+                .create_token(name, role, &token, now_ms())
+                .await
+                .unwrap();
+            tokens.push(token);
+        }
+        TestApp {
+            router: app(state),
+            store,
+            admin: tokens[0].clone(),
+            ingest: tokens[1].clone(),
+            alice: tokens[2].clone(),
+            bob: tokens[3].clone(),
+            viewer: tokens[4].clone(),
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> (StatusCode, Value, String) {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        let request = builder
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|value| value.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, json, content_type)
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let (status, json, _) = self
+            .send("POST", path, Some(token), Some(body.to_string()))
+            .await;
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let (status, json, _) = self.send("GET", path, Some(token), None).await;
+        (status, json)
+    }
+}
