@@ -105,12 +105,14 @@ pub const AUTOMATED_DECISIONS: &[&str] = &[
 pub const YES_NO: &[&str] = &["Yes", "No"];
 
 /// `territorial_scope` codes: the EEA-30 (Greece is `GR`).
+#[rustfmt::skip]
 pub const EUROPEAN_COUNTRY_CODES: &[&str] = &[
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS",
     "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 
 /// `content_language` codes: upper-case ISO 639-1, in the database's order.
+#[rustfmt::skip]
 pub const ALL_LANGUAGES: &[&str] = &[
     "AB", "AA", "AF", "AK", "SQ", "AM", "AR", "AN", "HY", "AS", "AV", "AE", "AY", "AZ", "BM", "BA",
     "EU", "BE", "BN", "BH", "BI", "BS", "BR", "BG", "MY", "CA", "KM", "CH", "CE", "NY", "ZH", "CU",
@@ -1130,10 +1132,10 @@ pub fn validate(statement: &Statement) -> Vec<SorViolation> {
         s.content_language.as_deref(),
         ALL_LANGUAGES,
     );
-    if let Some(ean) = &s.content_id_ean {
-        if ean.len() != 13 || !ean.chars().all(|c| c.is_ascii_digit()) {
-            check.push("content_id_ean", "must be 13 digits (EAN-13)");
-        }
+    if let Some(ean) = &s.content_id_ean
+        && (ean.len() != 13 || !ean.chars().all(|c| c.is_ascii_digit()))
+    {
+        check.push("content_id_ean", "must be 13 digits (EAN-13)");
     }
 
     // Dates.
