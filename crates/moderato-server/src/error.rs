@@ -167,8 +167,24 @@ impl IntoResponse for ApiError {
 pub fn from_store(context: &str, error: moderato_store::StoreError) -> ApiError {
     use moderato_store::StoreError;
     match error {
-        StoreError::PolicyVersionConflict { .. } => ApiError::Conflict(error.to_string()),
-        StoreError::UnknownPolicyVersion { .. } => ApiError::NotFound(error.to_string()),
+        StoreError::PolicyVersionConflict { .. }
+        | StoreError::DecisionNotCurrent { .. }
+        | StoreError::AppealAlreadyOpen { .. }
+        | StoreError::TaskAlreadyDone { .. }
+        | StoreError::TaskConflict { .. }
+        | StoreError::AppealWindowClosed { .. } => ApiError::Conflict(error.to_string()),
+        StoreError::UnknownPolicyVersion { .. }
+        | StoreError::UnknownContent { .. }
+        | StoreError::UnknownDecision { .. }
+        | StoreError::TaskNotFound { .. } => ApiError::NotFound(error.to_string()),
+        StoreError::SameReviewer { .. } => ApiError::Forbidden {
+            role: "moderator".into(),
+            action: "decide an appeal against their own decision",
+        },
+        StoreError::ContentMismatch { .. } => ApiError::InvalidInput {
+            detail: error.to_string(),
+            field: None,
+        },
         other => ApiError::internal(context, other),
     }
 }

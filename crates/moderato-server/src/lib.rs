@@ -11,6 +11,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod writer;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -108,6 +109,8 @@ pub struct AppState {
     pub tokens: Arc<auth::TokenCache>,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Group commit of decisions.
+    pub writer: writer::DecisionWriter,
 }
 
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
@@ -172,6 +175,7 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
         }
     };
     Ok(AppState {
+        writer: writer::DecisionWriter::start(store.clone()),
         store,
         engines: Arc::new(Engines::new(engine)),
         tokens: Arc::new(auth::TokenCache::default()),

@@ -263,140 +263,39 @@ impl Store {
         now_ms: i64,
     ) -> Result<RecordOutcome, StoreError> {
         let mut transaction = self.begin_write("record decision").await?;
-        let existing =
-            sqlx::query("SELECT text, current_decision_id FROM content_items WHERE id = $1")
-                .bind(&item.id)
-                .fetch_optional(&mut *transaction)
+        let outcome = record_in(&mut transaction, item, decision, now_ms).await?;
+        match outcome {
+            // Nothing was written for a resubmission.
+            RecordOutcome::Existing(_) => transaction
+                .rollback()
                 .await
-                .map_err(StoreError::database("read content item"))?;
-        let mut previous_decision_id = None;
-        if let Some(row) = existing {
-            let text: String = row
-                .try_get("text")
-                .map_err(StoreError::database("read content item"))?;
-            let current: Option<String> = row
-                .try_get("current_decision_id")
-                .map_err(StoreError::database("read content item"))?;
-            if text == item.text
-                && let Some(current) = &current
-            {
-                let row = sqlx::query("SELECT decision_json FROM decisions WHERE decision_id = $1")
-                    .bind(current)
-                    .fetch_one(&mut *transaction)
-                    .await
-                    .map_err(StoreError::database("read current decision"))?;
-                let decision_json: String = row
-                    .try_get("decision_json")
-                    .map_err(StoreError::database("read current decision"))?;
-                let stored = serde_json::from_str(&decision_json)
-                    .map_err(StoreError::json("decisions.decision_json"))?;
-                transaction
-                    .rollback()
-                    .await
-                    .map_err(StoreError::database("record decision"))?;
-                return Ok(RecordOutcome::Existing(stored));
-            }
-            previous_decision_id = current;
+                .map_err(StoreError::database("record decision"))?,
+            RecordOutcome::Recorded(_) => transaction
+                .commit()
+                .await
+                .map_err(StoreError::database("commit decision"))?,
         }
+        Ok(outcome)
+    }
 
-        let item_value = serde_json::to_value(item).map_err(StoreError::json("content item"))?;
-        let item_json = canonical_json(&item_value);
-        let account_id = account_of(item);
-        let InsertedDecision {
-            decision_json,
-            action,
-        } = insert_decision(
-            &mut transaction,
-            &item.id,
-            decision,
-            SYSTEM_DECIDER,
-            previous_decision_id.as_deref(),
-            account_id,
-            now_ms,
-        )
-        .await?;
-        let account = match account_id {
-            Some(account_id) => {
-                apply_account_outcome(&mut transaction, account_id, decision, now_ms).await?
-            }
-            None => serde_json::Value::Null,
-        };
-
-        sqlx::query(
-            "INSERT INTO content_items (id, text, item_json, author_id, account_id, \
-             submitted_at, current_decision_id) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET text = excluded.text, item_json = excluded.item_json, \
-             author_id = excluded.author_id, account_id = excluded.account_id, \
-             submitted_at = excluded.submitted_at, \
-             current_decision_id = excluded.current_decision_id",
-        )
-        .bind(&item.id)
-        .bind(&item.text)
-        .bind(&item_json)
-        .bind(item.author.id.as_deref())
-        .bind(account_id)
-        .bind(now_ms)
-        .bind(&decision.decision_id)
-        .execute(&mut *transaction)
-        .await
-        .map_err(StoreError::database("store content item"))?;
-
-        let mut review_task_id = None;
-        if decision.review.required {
-            let queue = review_queue(decision);
-            let row = sqlx::query(
-                "INSERT INTO review_tasks (content_id, decision_id, queue, kind, priority, \
-                 status, created_at) VALUES ($1, $2, $3, 'decision', $4, 'open', $5) RETURNING id",
-            )
-            .bind(&item.id)
-            .bind(&decision.decision_id)
-            .bind(queue)
-            .bind(decision.review.priority)
-            .bind(now_ms)
-            .fetch_one(&mut *transaction)
-            .await
-            .map_err(StoreError::database("create review task"))?;
-            review_task_id = Some(
-                row.try_get::<i64, _>("id")
-                    .map_err(StoreError::database("create review task"))?,
-            );
+    /// Records several decisions in one transaction (group commit), with the same
+    /// meaning as calling [`Store::record_decision`] for each in order. Either all
+    /// are stored, or none is and the error is returned.
+    pub async fn record_decisions(
+        &self,
+        batch: &[(ContentItem, Decision)],
+        now_ms: i64,
+    ) -> Result<Vec<RecordOutcome>, StoreError> {
+        let mut transaction = self.begin_write("record decisions").await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (item, decision) in batch {
+            outcomes.push(record_in(&mut transaction, item, decision, now_ms).await?);
         }
-
-        let payload = serde_json::json!({
-            "decision_id": decision.decision_id,
-            "content_id": item.id,
-            "previous_decision_id": previous_decision_id,
-            "policy": {
-                "id": decision.policy.id,
-                "version": decision.policy.version,
-                "digest": decision.policy.digest,
-            },
-            "action": action,
-            "decided_by": SYSTEM_DECIDER,
-            "decision_sha256": sha256_hex(decision_json.as_bytes()),
-            "text_sha256": sha256_hex(item.text.as_bytes()),
-            "account": account,
-            "review_task_id": review_task_id,
-            "review_queue": review_task_id.map(|_| review_queue(decision)),
-        });
-        let entry = append_audit(
-            &mut transaction,
-            "decision.recorded",
-            &item.id,
-            &payload,
-            now_ms,
-        )
-        .await?;
         transaction
             .commit()
             .await
-            .map_err(StoreError::database("commit decision"))?;
-        Ok(RecordOutcome::Recorded(RecordedDecision {
-            decision_id: decision.decision_id.clone(),
-            previous_decision_id,
-            review_task_id,
-            audit_seq: entry.seq,
-        }))
+            .map_err(StoreError::database("commit decisions"))?;
+        Ok(outcomes)
     }
 
     /// The current decision for a content id, if the item was ever decided.
@@ -471,4 +370,138 @@ impl Store {
             .map(Some)
             .map_err(StoreError::json("content_items.item_json"))
     }
+}
+
+/// Records one decision inside an open write transaction.
+async fn record_in(
+    transaction: &mut Transaction<'static, Any>,
+    item: &ContentItem,
+    decision: &Decision,
+    now_ms: i64,
+) -> Result<RecordOutcome, StoreError> {
+    let existing = sqlx::query("SELECT text, current_decision_id FROM content_items WHERE id = $1")
+        .bind(&item.id)
+        .fetch_optional(&mut **transaction)
+        .await
+        .map_err(StoreError::database("read content item"))?;
+    let mut previous_decision_id = None;
+    if let Some(row) = existing {
+        let text: String = row
+            .try_get("text")
+            .map_err(StoreError::database("read content item"))?;
+        let current: Option<String> = row
+            .try_get("current_decision_id")
+            .map_err(StoreError::database("read content item"))?;
+        if text == item.text
+            && let Some(current) = &current
+        {
+            let row = sqlx::query("SELECT decision_json FROM decisions WHERE decision_id = $1")
+                .bind(current)
+                .fetch_one(&mut **transaction)
+                .await
+                .map_err(StoreError::database("read current decision"))?;
+            let decision_json: String = row
+                .try_get("decision_json")
+                .map_err(StoreError::database("read current decision"))?;
+            let stored = serde_json::from_str(&decision_json)
+                .map_err(StoreError::json("decisions.decision_json"))?;
+            return Ok(RecordOutcome::Existing(stored));
+        }
+        previous_decision_id = current;
+    }
+
+    let item_value = serde_json::to_value(item).map_err(StoreError::json("content item"))?;
+    let item_json = canonical_json(&item_value);
+    let account_id = account_of(item);
+    let InsertedDecision {
+        decision_json,
+        action,
+    } = insert_decision(
+        transaction,
+        &item.id,
+        decision,
+        SYSTEM_DECIDER,
+        previous_decision_id.as_deref(),
+        account_id,
+        now_ms,
+    )
+    .await?;
+    let account = match account_id {
+        Some(account_id) => {
+            apply_account_outcome(&mut *transaction, account_id, decision, now_ms).await?
+        }
+        None => serde_json::Value::Null,
+    };
+
+    sqlx::query(
+        "INSERT INTO content_items (id, text, item_json, author_id, account_id, \
+         submitted_at, current_decision_id) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET text = excluded.text, item_json = excluded.item_json, \
+         author_id = excluded.author_id, account_id = excluded.account_id, \
+         submitted_at = excluded.submitted_at, \
+         current_decision_id = excluded.current_decision_id",
+    )
+    .bind(&item.id)
+    .bind(&item.text)
+    .bind(&item_json)
+    .bind(item.author.id.as_deref())
+    .bind(account_id)
+    .bind(now_ms)
+    .bind(&decision.decision_id)
+    .execute(&mut **transaction)
+    .await
+    .map_err(StoreError::database("store content item"))?;
+
+    let mut review_task_id = None;
+    if decision.review.required {
+        let queue = review_queue(decision);
+        let row = sqlx::query(
+            "INSERT INTO review_tasks (content_id, decision_id, queue, kind, priority, \
+             status, created_at) VALUES ($1, $2, $3, 'decision', $4, 'open', $5) RETURNING id",
+        )
+        .bind(&item.id)
+        .bind(&decision.decision_id)
+        .bind(queue)
+        .bind(decision.review.priority)
+        .bind(now_ms)
+        .fetch_one(&mut **transaction)
+        .await
+        .map_err(StoreError::database("create review task"))?;
+        review_task_id = Some(
+            row.try_get::<i64, _>("id")
+                .map_err(StoreError::database("create review task"))?,
+        );
+    }
+
+    let payload = serde_json::json!({
+        "decision_id": decision.decision_id,
+        "content_id": item.id,
+        "previous_decision_id": previous_decision_id,
+        "policy": {
+            "id": decision.policy.id,
+            "version": decision.policy.version,
+            "digest": decision.policy.digest,
+        },
+        "action": action,
+        "decided_by": SYSTEM_DECIDER,
+        "decision_sha256": sha256_hex(decision_json.as_bytes()),
+        "text_sha256": sha256_hex(item.text.as_bytes()),
+        "account": account,
+        "review_task_id": review_task_id,
+        "review_queue": review_task_id.map(|_| review_queue(decision)),
+    });
+    let entry = append_audit(
+        &mut *transaction,
+        "decision.recorded",
+        &item.id,
+        &payload,
+        now_ms,
+    )
+    .await?;
+    Ok(RecordOutcome::Recorded(RecordedDecision {
+        decision_id: decision.decision_id.clone(),
+        previous_decision_id,
+        review_task_id,
+        audit_seq: entry.seq,
+    }))
 }

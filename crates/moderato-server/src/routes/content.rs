@@ -76,10 +76,10 @@ pub(crate) async fn decide_and_store(
     let engine = state.engines.active();
     let decision = engine.decide(&item);
     match state
-        .store
-        .record_decision(&item, &decision, now)
+        .writer
+        .record(item, decision.clone())
         .await
-        .map_err(|error| from_store("record decision", error))?
+        .map_err(|error| ApiError::internal("record decision", error))?
     {
         RecordOutcome::Recorded(_) => {
             crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
