@@ -108,6 +108,30 @@ enum Command {
         #[command(subcommand)]
         command: service::AuditCommand,
     },
+    /// Export statements of reasons for the EU DSA Transparency Database.
+    Export {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        #[command(subcommand)]
+        command: service::ExportCommand,
+    },
+    /// Transparency report: counts by rule, action, source and automation; medians; appeals; overturn rates.
+    Report {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        /// First day (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: service::ReportFormat,
+        /// Output file (standard output when omitted).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Validate, test and compare policy packs.
     Policy {
         #[command(subcommand)]
@@ -198,6 +222,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => service::serve(&store, bind, max_body_bytes),
         Command::Token { store, command } => service::token(&store, command),
         Command::Audit { store, command } => service::audit(&store, command),
+        Command::Export { store, command } => service::export(&store, command),
+        Command::Report {
+            store,
+            from,
+            to,
+            format,
+            output,
+        } => service::report(
+            &store,
+            from.as_deref(),
+            to.as_deref(),
+            format,
+            output.as_ref(),
+        ),
         Command::Policy { command } => policy_commands::run(command),
     }
 }

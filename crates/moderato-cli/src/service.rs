@@ -218,3 +218,139 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
         Ok(ExitCode::from(exit::PROBLEMS_FOUND))
     }
 }
+
+/// `moderato export ...`
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// DSA statements of reasons (EU Transparency Database format), in batches of at most 100, one JSON batch per line.
+    Dsa {
+        /// First day (YYYY-MM-DD, inclusive); the beginning when omitted.
+        #[arg(long)]
+        since: Option<String>,
+        /// Last day (YYYY-MM-DD, inclusive); today when omitted.
+        #[arg(long)]
+        until: Option<String>,
+        /// Output file (standard output when omitted); written only when every statement is valid.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Report formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// JSON.
+    Json,
+    /// A standalone HTML page.
+    Html,
+}
+
+fn day_start_ms(day: &str, field: &str) -> anyhow::Result<i64> {
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|error| {
+        exit::InputError(format!(
+            "`--{field} {day}`: expected a date like 2026-11-25 ({error})"
+        ))
+    })?;
+    Ok(date
+        .and_hms_opt(0, 0, 0)
+        .map(|time| time.and_utc().timestamp_millis())
+        .unwrap_or(0))
+}
+
+fn range(
+    from: Option<&str>,
+    to: Option<&str>,
+    from_name: &str,
+    to_name: &str,
+) -> anyhow::Result<(i64, i64)> {
+    let start = match from {
+        Some(day) => day_start_ms(day, from_name)?,
+        None => 0,
+    };
+    let end = match to {
+        Some(day) => day_start_ms(day, to_name)? + 86_400_000,
+        None => now_ms() + 1,
+    };
+    if end <= start {
+        return Err(exit::InputError(format!(
+            "the range is empty: --{to_name} is before --{from_name}"
+        ))
+        .into());
+    }
+    Ok((start, end))
+}
+
+fn write_output(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            // Write beside the target and rename, so a reader never sees half a file.
+            let partial = path.with_extension("partial");
+            std::fs::write(&partial, text)
+                .with_context(|| format!("failed to write `{}`", partial.display()))?;
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("failed to write `{}`", path.display()))?;
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `moderato export ...`.
+pub fn export(store_args: &StoreArgs, command: ExportCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ExportCommand::Dsa {
+            since,
+            until,
+            output,
+        } => {
+            let (from, to) = range(since.as_deref(), until.as_deref(), "since", "until")?;
+            runtime()?.block_on(async {
+                let store = store_args.open().await?;
+                let batches =
+                    moderato_server::accountability::export_statements(&store, from, to).await?;
+                let mut text = String::new();
+                let mut count = 0;
+                for batch in &batches {
+                    count += batch.statements.len();
+                    text.push_str(&serde_json::to_string(batch)?);
+                    text.push('\n');
+                }
+                write_output(output.as_ref(), &text)?;
+                eprintln!(
+                    "exported {count} statements of reasons in {} batches of at most 100",
+                    batches.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+    }
+}
+
+/// `moderato report`.
+pub fn report(
+    store_args: &StoreArgs,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: ReportFormat,
+    output: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let (start, end) = range(from, to, "from", "to")?;
+    runtime()?.block_on(async {
+        let store = store_args.open().await?;
+        let report =
+            moderato_server::accountability::transparency_report(&store, start, end).await?;
+        let text = match format {
+            ReportFormat::Md => moderato_core::transparency::render_markdown(&report),
+            ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+            ReportFormat::Html => moderato_core::transparency::render_html(&report),
+        };
+        write_output(output, &text)?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -6,6 +6,7 @@
 //! bodies, and never logs secrets.
 #![warn(missing_docs)]
 
+pub mod accountability;
 pub mod auth;
 pub mod error;
 pub mod metrics;

@@ -9,6 +9,7 @@
 mod check;
 mod policy;
 mod run;
+mod service;
 
 use std::path::{Path, PathBuf};
 

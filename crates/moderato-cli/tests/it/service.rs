@@ -1,0 +1,286 @@
+//! The service commands end to end with a real `moderato serve` process: crash safety under
+//! SIGKILL, audit verify and export, DSA export and the transparency report.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::moderato;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_server(data: &Path, port: u16) -> Child {
+    let child = StdCommand::new(env!("CARGO_BIN_EXE_moderato"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = http(port, "GET", "/healthz", None, None) {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server did not start on port {port}");
+}
+
+/// A minimal HTTP/1.1 client (one request per connection), enough for tests.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let body = body.unwrap_or("");
+    let auth = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn token(data: &Path, role: &str, name: &str) -> String {
+    let output = moderato()
+        .args(["token", "create", "--role", role, "--name", name])
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn issue_4_acknowledged_decisions_survive_sigkill() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let ingest = token(&data, "ingest", "platform");
+    let port = free_port();
+    let mut server = start_server(&data, port);
+
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let acknowledged = acknowledged.clone();
+            let stop = stop.clone();
+            let ingest = ingest.clone();
+            std::thread::spawn(move || {
+                // Bounded: at most 2,000 requests per worker, stops at the kill.
+                for index in 0..2000 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let id = format!("k{worker}-{index}");
+                    let text = if index % 3 == 0 {
+                        "I will kill you"
+                    } else {
+                        "A calm post about gardening"
+                    };
+                    let body =
+                        format!(r#"{{"id":"{id}","text":"{text}","author":{{"id":"u{worker}"}}}}"#);
+                    match http(port, "POST", "/v1/content", Some(&ingest), Some(&body)) {
+                        Ok((status, _)) if (200..300).contains(&status) => {
+                            acknowledged.lock().unwrap().push(id)
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let a load build up, then kill the server without warning.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acknowledged.lock().unwrap().len() < 300 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill().unwrap(); // SIGKILL on Unix
+    server.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 300,
+        "only {} acknowledged",
+        acknowledged.len()
+    );
+
+    let port = free_port();
+    let mut server = start_server(&data, port);
+    let viewer = token(&data, "viewer", "auditor");
+    let mut missing = Vec::new();
+    for id in &acknowledged {
+        let (status, _) = http(
+            port,
+            "GET",
+            &format!("/v1/content/{id}"),
+            Some(&viewer),
+            None,
+        )
+        .unwrap();
+        if status != 200 {
+            missing.push(id.clone());
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged items lost: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+    let verify = moderato()
+        .args(["audit", "verify"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}
+
+#[test]
+fn audit_export_dsa_export_and_report() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let ingest = token(&data, "ingest", "platform");
+    let port = free_port();
+    let mut server = start_server(&data, port);
+    for line in std::fs::read_to_string(crate::workspace_root().join("examples/posts.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let (status, body) = http(port, "POST", "/v1/content", Some(&ingest), Some(line)).unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // The chain exports and re-verifies without the database; an edited line is caught.
+    let export = folder.path().join("audit.jsonl");
+    moderato()
+        .args(["audit", "export", "-o"])
+        .arg(&export)
+        .arg("--data-dir")
+        .arg(&data)
+        .assert()
+        .success();
+    moderato()
+        .args(["audit", "verify", "--file"])
+        .arg(&export)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&export).unwrap();
+    let tampered = text.replacen("\"remove\"", "\"allow\"", 1);
+    assert_ne!(text, tampered);
+    let tampered_path = folder.path().join("tampered.jsonl");
+    std::fs::write(&tampered_path, tampered).unwrap();
+    let output = moderato()
+        .args(["audit", "verify", "--file"])
+        .arg(&tampered_path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("FAILED at entry"));
+
+    // Statements of reasons: batches of at most 100, keys not labels, no personal data.
+    let statements = folder.path().join("sor.jsonl");
+    moderato()
+        .args(["export", "dsa", "-o"])
+        .arg(&statements)
+        .arg("--data-dir")
+        .arg(&data)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&statements).unwrap();
+    let batch: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let list = batch["statements"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() <= 100);
+    for statement in list {
+        assert!(statement["puid"].as_str().unwrap().starts_with("moderato-"));
+        assert!(
+            statement["category"]
+                .as_str()
+                .unwrap()
+                .starts_with("STATEMENT_CATEGORY_")
+        );
+        assert!(!statement["decision_facts"].as_str().unwrap().contains("@"));
+    }
+    assert!(
+        !text.contains("u-potus") && !text.contains("president"),
+        "no personal data in statements"
+    );
+
+    // The transparency report.
+    let output = moderato()
+        .args(["report", "--format", "md"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(report.contains("violence.glorification"), "{report}");
+    let output = moderato()
+        .args(["report", "--format", "json", "--from", "2020-01-01"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json.is_object());
+    let bad = moderato()
+        .args(["report", "--from", "yesterday"])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
