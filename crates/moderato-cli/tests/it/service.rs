@@ -19,8 +19,10 @@ fn free_port() -> u16 {
         .port()
 }
 
+// Callers kill and wait for the returned child; a failed start is killed and waited for here.
+#[allow(clippy::zombie_processes)]
 fn start_server(data: &Path, port: u16) -> Child {
-    let child = StdCommand::new(env!("CARGO_BIN_EXE_moderato"))
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_moderato"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(data)
@@ -35,6 +37,8 @@ fn start_server(data: &Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start on port {port}");
 }
 
