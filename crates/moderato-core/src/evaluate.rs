@@ -647,6 +647,9 @@ pub(crate) fn build_notice(
         rule.id,
         rule.definition.trim()
     );
+    if action == ContentAction::GeoRestrict && !rule.regions.is_empty() {
+        author.push_str(&format!(" It is blocked in: {}.", rule.regions.join(", ")));
+    }
     if let Some(assessment) = public_interest.filter(|assessment| assessment.eligible) {
         author.push_str(&format!(
             " Public-interest exception: {}.",

@@ -30,8 +30,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    if let Ok(open) = state.store.open_tasks_total().await {
-        metrics::gauge!("moderato_review_queue_depth").set(open as f64);
+    if let Ok(summaries) = state.store.queue_summaries(crate::now_ms()).await {
+        for summary in summaries {
+            metrics::gauge!("moderato_review_queue_depth", "queue" => summary.name.clone())
+                .set(summary.open as f64);
+            metrics::gauge!("moderato_review_queue_claimed", "queue" => summary.name)
+                .set(summary.claimed as f64);
+        }
     }
     match crate::metrics::handle() {
         Some(handle) => (
