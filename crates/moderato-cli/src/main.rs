@@ -5,6 +5,7 @@
 
 mod batch;
 mod exit;
+mod model_commands;
 mod policy_commands;
 mod render;
 mod service;
@@ -132,6 +133,10 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Train the built-in text model on the labelled data sets and write its weights.
+    Train(model_commands::TrainArgs),
+    /// Evaluate the text model on held-out data: precision, recall, F1, PR-AUC per data set and label.
+    Eval(model_commands::EvalArgs),
     /// Validate, test and compare policy packs.
     Policy {
         #[command(subcommand)]
@@ -237,5 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output.as_ref(),
         ),
         Command::Policy { command } => policy_commands::run(command),
+        Command::Train(args) => model_commands::train(args),
+        Command::Eval(args) => model_commands::eval(args),
     }
 }

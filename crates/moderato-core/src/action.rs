@@ -78,6 +78,20 @@ pub const CONTENT_ACTIONS: [ContentAction; 11] = [
     ContentAction::Remove,
 ];
 
+/// The rungs a reviewer can choose with `change`, least severe first.
+pub const CONTENT_ACTIONS_FOR_REVIEW: [ContentAction; 10] = [
+    ContentAction::Label,
+    ContentAction::ContextNote,
+    ContentAction::WarningInterstitial,
+    ContentAction::PublicInterestNotice,
+    ContentAction::RestrictInteractions,
+    ContentAction::ReduceDistribution,
+    ContentAction::AgeRestrict,
+    ContentAction::GeoRestrict,
+    ContentAction::HoldForReview,
+    ContentAction::Remove,
+];
+
 /// Every account action, least severe first.
 pub const ACCOUNT_ACTIONS: [AccountAction; 4] = [
     AccountAction::Strike,

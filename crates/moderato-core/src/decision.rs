@@ -249,6 +249,17 @@ pub struct DsaFields {
     pub source_type: String,
 }
 
+/// A signal that could not be obtained (an external classifier timed out, failed or is switched off).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingSignal {
+    /// Signal name.
+    pub name: String,
+    /// The classifier that should have produced it.
+    pub source: String,
+    /// Why it is missing.
+    pub reason: String,
+}
+
 /// A rule whose condition failed at run time; the item goes to review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleError {
@@ -294,4 +305,7 @@ pub struct Decision {
     /// Rules that failed to evaluate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RuleError>,
+    /// Signals that could not be obtained, and why; conditions saw 0 for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_signals: Vec<MissingSignal>,
 }

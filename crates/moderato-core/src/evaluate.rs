@@ -36,6 +36,16 @@ pub(crate) struct Matched<'p> {
 
 /// Evaluates one item. Never fails; see the module docs.
 pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
+    evaluate_with_missing(policy, input, &[])
+}
+
+/// Evaluates one item when some signals could not be obtained: they count as 0, are
+/// recorded in the decision, and every rule whose conditions use one sends the item to review.
+pub fn evaluate_with_missing(
+    policy: &Policy,
+    input: EvaluationInput<'_>,
+    missing: &[MissingSignal],
+) -> Decision {
     let item = input.item;
     let signal_scores = collect_scores(item, input.signals);
     let score_of = |name: &str| {
@@ -212,11 +222,28 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
     if !errors.is_empty() {
         review_reasons.push("a rule failed to evaluate".to_string());
     }
+    for gap in missing {
+        let needle = format!("signals.{}", gap.name);
+        for rule in &policy.rules {
+            let uses = rule.when.contains(&needle)
+                || rule.cases.iter().any(|case| case.when.contains(&needle));
+            if uses {
+                review_reasons.push(format!(
+                    "rule `{}` needs signal `{}`, which is missing ({}: {})",
+                    rule.id, gap.name, gap.source, gap.reason
+                ));
+            }
+        }
+    }
+    let missing_changed_review = review_reasons
+        .iter()
+        .any(|reason| reason.contains("which is missing"));
     let max_severity = matched.iter().map(|m| m.rule.severity).max().unwrap_or(0);
     let review = Review {
         required: !review_reasons.is_empty(),
         priority: round2(
-            f64::from(max_severity.max(u8::from(!errors.is_empty()))) * reach_factor(item),
+            f64::from(max_severity.max(u8::from(!errors.is_empty() || missing_changed_review)))
+                * reach_factor(item),
         ),
         reasons: review_reasons,
     };
@@ -261,6 +288,7 @@ pub fn evaluate(policy: &Policy, input: EvaluationInput<'_>) -> Decision {
         automated: true,
         dsa,
         errors,
+        missing_signals: missing.to_vec(),
     }
 }
 

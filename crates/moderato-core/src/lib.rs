@@ -17,9 +17,9 @@ pub mod review;
 pub mod sor;
 pub mod transparency;
 
-pub use action::{AccountAction, Action, ContentAction};
+pub use action::{AccountAction, Action, CONTENT_ACTIONS_FOR_REVIEW, ContentAction};
 pub use content::{ContentItem, ContentLimits, parse_content};
-pub use decision::{Decision, Evidence, Signal};
+pub use decision::{Decision, Evidence, MissingSignal, Signal};
 pub use error::{ContentError, PolicyDiagnostic, PolicyError};
-pub use evaluate::{EvaluationInput, evaluate};
+pub use evaluate::{EvaluationInput, evaluate, evaluate_with_missing};
 pub use policy::{BuiltinSignal, Policy, load_policy};

@@ -242,5 +242,6 @@ pub fn apply_review(
         automated: false,
         dsa,
         errors: Vec::new(),
+        missing_signals: original.missing_signals.clone(),
     })
 }

@@ -8,6 +8,7 @@
 pub mod claims;
 pub mod context;
 pub mod imminence;
+pub mod neardup;
 pub mod normalize;
 pub mod patterns;
 

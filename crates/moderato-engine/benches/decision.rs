@@ -1,4 +1,5 @@
-//! Criterion benchmarks of one decision with the default pack (parse + detect + evaluate).
+//! Criterion benchmarks of one decision with the default pack (parse + detect + evaluate),
+//! and of the built-in model's detector alone (its share of a decision).
 #![allow(clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -14,6 +15,21 @@ fn decisions(criterion: &mut Criterion) {
             bencher.iter(|| {
                 let item = engine.parse(black_box(json)).unwrap();
                 black_box(engine.decide_with(&item, "bench", "2026-01-01T00:00:00Z"))
+            })
+        });
+    }
+    // The built-in model's share of a decision: its detector alone on both texts.
+    let model = moderato_model::ModelDetector::new(moderato_engine::builtin_model().unwrap());
+    for (name, json) in [("ordinary", ordinary), ("public_interest", harmful)] {
+        let item = engine.parse(json).unwrap();
+        let normalized = moderato_detect::normalize(&item.text);
+        criterion.bench_function(&format!("model_detect_only/{name}"), |bencher| {
+            bencher.iter(|| {
+                black_box(moderato_detect::Detector::detect(
+                    &model,
+                    black_box(&item.text),
+                    &normalized,
+                ))
             })
         });
     }

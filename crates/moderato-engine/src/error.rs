@@ -21,4 +21,7 @@ pub enum EngineError {
     /// Detectors could not be built.
     #[error(transparent)]
     Detect(#[from] moderato_detect::DetectError),
+    /// The built-in model's weights could not be read.
+    #[error("built-in model weights are invalid")]
+    Model(#[from] moderato_model::ModelError),
 }

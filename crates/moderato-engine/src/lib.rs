@@ -12,11 +12,12 @@ pub mod examples;
 pub mod pack;
 pub mod synthetic;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use moderato_core::content::{ContentItem, ContentLimits, parse_content};
 use moderato_core::{ContentError, Decision, EvaluationInput, Policy, evaluate};
 use moderato_detect::{Detector, RuleDetector, normalize};
+use moderato_model::{ModelDetector, TextModel};
 
 pub use error::EngineError;
 pub use pack::{default_pack_files, load_pack, load_pack_from, read_pack_files};
@@ -32,11 +33,24 @@ impl Engine {
     /// Builds the detectors for a validated policy.
     pub fn new(policy: Policy) -> Result<Engine, EngineError> {
         let rules = RuleDetector::new(&policy.claims)?;
+        let model = ModelDetector::new(builtin_model()?);
         Ok(Engine {
             policy: Arc::new(policy),
-            detectors: vec![Box::new(rules)],
+            detectors: vec![Box::new(rules), Box::new(model)],
             limits: ContentLimits::default(),
         })
+    }
+
+    /// Adds the near-duplicate detector over an index of actioned content (shared by every
+    /// engine of a server, so a policy change keeps the memory).
+    pub fn with_actioned_index(
+        mut self,
+        index: std::sync::Arc<std::sync::RwLock<moderato_detect::neardup::ActionedIndex>>,
+    ) -> Engine {
+        self.detectors.push(Box::new(
+            moderato_detect::neardup::ActionedMatchDetector::new(index),
+        ));
+        self
     }
 
     /// The engine with the embedded default pack.
@@ -88,6 +102,30 @@ impl Engine {
         )
     }
 
+    /// Decides now with signals from external classifiers, and the signals they failed to give.
+    pub fn decide_with_external(
+        &self,
+        item: &ContentItem,
+        external: Vec<moderato_core::Signal>,
+        missing: &[moderato_core::MissingSignal],
+    ) -> Decision {
+        let mut signals = self.detect(item);
+        signals.extend(external);
+        let now = chrono::Utc::now();
+        let id = new_decision_id();
+        let decided_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        moderato_core::evaluate_with_missing(
+            &self.policy,
+            EvaluationInput {
+                item,
+                signals: &signals,
+                decision_id: &id,
+                decided_at: &decided_at,
+            },
+            missing,
+        )
+    }
+
     /// Decides now, with a fresh ULID.
     pub fn decide(&self, item: &ContentItem) -> Decision {
         let now = chrono::Utc::now();
@@ -98,6 +136,31 @@ impl Engine {
             &now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         )
     }
+}
+
+/// The built-in text model's weights, embedded so the binary works with no files around
+/// (trained by `moderato train`; see `models/README.md`).
+pub const BUILTIN_MODEL_WEIGHTS: &[u8] = include_bytes!("../../../models/moderato-text-v1.bin");
+
+/// The built-in text model, decoded once per process and shared by every engine.
+pub fn builtin_model() -> Result<Arc<TextModel>, EngineError> {
+    static MODEL: OnceLock<Arc<TextModel>> = OnceLock::new();
+    if let Some(model) = MODEL.get() {
+        return Ok(Arc::clone(model));
+    }
+    let model = Arc::new(TextModel::from_bytes(BUILTIN_MODEL_WEIGHTS)?);
+    Ok(Arc::clone(MODEL.get_or_init(|| model)))
+}
+
+/// The signals policies may use: the rule detectors', the built-in model's and
+/// `match.actioned` (0 unless an engine has an index of actioned content).
+pub fn builtin_signals() -> Vec<moderato_core::BuiltinSignal> {
+    moderato_detect::BUILTIN_SIGNALS
+        .iter()
+        .chain(moderato_model::MODEL_SIGNALS)
+        .chain(std::iter::once(&moderato_detect::neardup::ACTIONED_SIGNAL))
+        .cloned()
+        .collect()
 }
 
 /// A fresh decision id (a ULID: sortable by time, unique).

@@ -29,6 +29,10 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../policies/default/hate.toml"),
     ),
     (
+        "matches.toml",
+        include_str!("../../../policies/default/matches.toml"),
+    ),
+    (
         "misinfo.toml",
         include_str!("../../../policies/default/misinfo.toml"),
     ),
@@ -86,7 +90,7 @@ pub fn read_pack_files(path: &Path) -> Result<BTreeMap<String, String>, EngineEr
 pub fn load_pack(files: &BTreeMap<String, String>) -> Result<Policy, EngineError> {
     Ok(moderato_core::load_policy(
         files,
-        moderato_detect::BUILTIN_SIGNALS,
+        &crate::builtin_signals(),
     )?)
 }
 

@@ -7,11 +7,13 @@
 #![warn(missing_docs)]
 
 pub mod accountability;
+pub mod actioned;
 pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod ui;
 pub mod writer;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use moderato_core::Policy;
 use moderato_engine::{Engine, load_pack};
+use moderato_external::{BreakerSettings, ExternalClassifiers};
 use moderato_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -54,6 +57,7 @@ impl Default for ServerConfig {
 /// Engines by policy digest: decisions are reviewed under the policy they were made with.
 pub struct Engines {
     active: RwLock<Arc<Engine>>,
+    external: RwLock<Arc<ExternalClassifiers>>,
     by_digest: Mutex<HashMap<String, Arc<Engine>>>,
 }
 
@@ -61,8 +65,13 @@ impl Engines {
     fn new(engine: Engine) -> Engines {
         let engine = Arc::new(engine);
         let by_digest = HashMap::from([(engine.policy().digest.clone(), engine.clone())]);
+        let external = Arc::new(ExternalClassifiers::from_policy(
+            engine.policy(),
+            BreakerSettings::default(),
+        ));
         Engines {
             active: RwLock::new(engine),
+            external: RwLock::new(external),
             by_digest: Mutex::new(by_digest),
         }
     }
@@ -75,8 +84,24 @@ impl Engines {
         }
     }
 
+    /// The external classifiers of the active policy.
+    pub fn external(&self) -> Arc<ExternalClassifiers> {
+        match self.external.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// Makes `engine` the active one.
     pub fn activate(&self, engine: Arc<Engine>) {
+        let external = Arc::new(ExternalClassifiers::from_policy(
+            engine.policy(),
+            BreakerSettings::default(),
+        ));
+        match self.external.write() {
+            Ok(mut guard) => *guard = external,
+            Err(poisoned) => *poisoned.into_inner() = external,
+        }
         if let Ok(mut map) = self.by_digest.lock() {
             map.insert(engine.policy().digest.clone(), engine.clone());
         }
@@ -112,6 +137,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Group commit of decisions.
     pub writer: writer::DecisionWriter,
+    /// Console sessions.
+    pub sessions: Arc<ui::UiSessions>,
+    /// Fingerprints of actioned content, shared by every engine.
+    pub actioned: actioned::SharedIndex,
 }
 
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
@@ -148,6 +177,7 @@ pub fn now_ms() -> i64 {
 /// Opens the state: loads the active policy from the store, or stores and
 /// activates the embedded default pack on first start.
 pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppState, StartError> {
+    let actioned = actioned::load(&store).await.map_err(StartError::Store)?;
     let active = store.active_policy().await.map_err(StartError::Store)?;
     let engine = match active {
         Some(version) => {
@@ -175,8 +205,11 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
             engine
         }
     };
+    let engine = engine.with_actioned_index(actioned.clone());
     Ok(AppState {
         writer: writer::DecisionWriter::start(store.clone()),
+        sessions: Arc::new(ui::UiSessions::default()),
+        actioned,
         store,
         engines: Arc::new(Engines::new(engine)),
         tokens: Arc::new(auth::TokenCache::default()),
@@ -199,6 +232,7 @@ pub enum StartError {
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     routes::router()
+        .merge(ui::router())
         .merge(openapi::docs_router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))

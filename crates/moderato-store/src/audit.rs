@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
+use crate::bulk::{Param, insert_rows};
 use crate::error::StoreError;
 use crate::store::Store;
 
@@ -229,6 +230,78 @@ pub async fn append_audit(
         prev_hash,
         hash,
     })
+}
+
+/// Appends several entries, in order, inside `transaction`: the same entries,
+/// byte for byte, as calling [`append_audit`] for each in turn, written with
+/// one head move, multi-row inserts and one final head update.
+///
+/// As in [`append_audit`], the first statement moves the head, so its row
+/// lock makes concurrent appenders wait on PostgreSQL.
+pub(crate) async fn append_audit_batch(
+    transaction: &mut Transaction<'_, Any>,
+    entries: Vec<(&str, &str, serde_json::Value)>,
+    now_ms: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(entries.len()).map_err(|_| {
+        StoreError::database("advance audit head")(sqlx::Error::Protocol(
+            "too many audit entries".into(),
+        ))
+    })?;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(count)
+        .fetch_one(&mut **transaction)
+        .await
+        .map_err(StoreError::database("advance audit head"))?;
+    let last_seq: i64 = head
+        .try_get("seq")
+        .map_err(StoreError::database("read audit head"))?;
+    let mut prev_hash: String = head
+        .try_get("hash")
+        .map_err(StoreError::database("read audit head"))?;
+    let mut written = Vec::with_capacity(entries.len());
+    let mut rows = Vec::with_capacity(entries.len());
+    for (seq, (kind, subject, payload)) in (last_seq - count + 1..).zip(entries) {
+        let hash = entry_hash(seq, now_ms, kind, subject, &payload, &prev_hash);
+        rows.push(vec![
+            Param::from(seq),
+            Param::from(now_ms),
+            Param::from(kind),
+            Param::from(subject),
+            Param::from(canonical_json(&payload)),
+            Param::from(prev_hash.as_str()),
+            Param::from(hash.as_str()),
+        ]);
+        let entry = AuditEntry {
+            seq,
+            created_at: now_ms,
+            kind: kind.to_owned(),
+            subject: subject.to_owned(),
+            payload,
+            prev_hash,
+            hash,
+        };
+        prev_hash = entry.hash.clone();
+        written.push(entry);
+    }
+    insert_rows(
+        transaction,
+        "INSERT INTO audit_log (seq, created_at, kind, subject, payload_json, prev_hash, hash)",
+        "",
+        7,
+        rows,
+        "insert audit entry",
+    )
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev_hash)
+        .execute(&mut **transaction)
+        .await
+        .map_err(StoreError::database("move audit head"))?;
+    Ok(written)
 }
 
 /// Walks entries in the order given and reports the first problem.

@@ -11,7 +11,10 @@ use moderato_core::decision::Decision;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
 
-use crate::audit::{append_audit, canonical_json, sha256_hex};
+use std::collections::{HashMap, HashSet};
+
+use crate::audit::{append_audit, append_audit_batch, canonical_json, sha256_hex};
+use crate::bulk::{Param, insert_rows, select_in};
 use crate::error::StoreError;
 use crate::store::Store;
 
@@ -117,9 +120,10 @@ pub(crate) async fn insert_decision(
             decision_id: decision.decision_id.clone(),
         });
     }
-    let decision_value = serde_json::to_value(decision).map_err(StoreError::json("decision"))?;
-    let decision_json = canonical_json(&decision_value);
-    let action = action_name(decision)?;
+    let InsertedDecision {
+        decision_json,
+        action,
+    } = decision_columns(decision)?;
     sqlx::query(
         "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
          policy_version, policy_digest, action, review_required, decision_json, decided_by, \
@@ -146,6 +150,15 @@ pub(crate) async fn insert_decision(
     })
 }
 
+/// The stored decision JSON and action name of `decision`.
+fn decision_columns(decision: &Decision) -> Result<InsertedDecision, StoreError> {
+    let decision_value = serde_json::to_value(decision).map_err(StoreError::json("decision"))?;
+    Ok(InsertedDecision {
+        decision_json: canonical_json(&decision_value),
+        action: action_name(decision)?,
+    })
+}
+
 /// A decision row just written, with what the audit entry needs.
 pub(crate) struct InsertedDecision {
     /// The canonical decision JSON stored.
@@ -153,6 +166,93 @@ pub(crate) struct InsertedDecision {
     /// The content action name.
     pub(crate) action: String,
 }
+
+/// A strike row to write.
+struct StrikeRow {
+    weight: i64,
+    expires_at: i64,
+}
+
+/// An account restriction row to write.
+struct RestrictionRow {
+    action: &'static str,
+    ends_at: Option<i64>,
+    permanent: bool,
+}
+
+/// The ledger rows `decision.account` adds for an account, and their
+/// description for the audit payload (`null` when there are none).
+struct AccountWrites {
+    strike: Option<StrikeRow>,
+    restriction: Option<RestrictionRow>,
+    audit: serde_json::Value,
+}
+
+/// Works out the strike and the restriction of `decision.account` for
+/// `account_id`. A decision that adds no strikes adds no strike row.
+fn account_writes(account_id: &str, decision: &Decision, now_ms: i64) -> AccountWrites {
+    let Some(outcome) = &decision.account else {
+        return AccountWrites {
+            strike: None,
+            restriction: None,
+            audit: serde_json::Value::Null,
+        };
+    };
+    let mut strike_row = None;
+    let mut strike = serde_json::Value::Null;
+    if outcome.strikes_added > 0 {
+        let expires_at = now_ms + i64::from(outcome.strike_expiry_days) * DAY_MS;
+        strike_row = Some(StrikeRow {
+            weight: i64::from(outcome.strikes_added),
+            expires_at,
+        });
+        strike = serde_json::json!({
+            "weight": outcome.strikes_added,
+            "expires_at": expires_at,
+        });
+    }
+    let mut restriction_row = None;
+    let mut restriction = serde_json::Value::Null;
+    if let Some(measure) = &outcome.measure {
+        // A measure without a duration can only be permanent; treating it so
+        // keeps the row valid under the table's CHECK.
+        let permanent = measure.permanent || measure.duration_days.is_none();
+        let ends_at = match measure.duration_days {
+            Some(days) if !permanent => Some(now_ms + i64::from(days) * DAY_MS),
+            _ => None,
+        };
+        restriction_row = Some(RestrictionRow {
+            action: measure.action.as_str(),
+            ends_at,
+            permanent,
+        });
+        restriction = serde_json::json!({
+            "action": measure.action.as_str(),
+            "starts_at": now_ms,
+            "ends_at": ends_at,
+            "permanent": permanent,
+        });
+    }
+    let audit = if strike.is_null() && restriction.is_null() {
+        serde_json::Value::Null
+    } else {
+        serde_json::json!({
+            "account_id": account_id,
+            "strike": strike,
+            "restriction": restriction,
+        })
+    };
+    AccountWrites {
+        strike: strike_row,
+        restriction: restriction_row,
+        audit,
+    }
+}
+
+const INSERT_STRIKES: &str = "INSERT INTO strikes (account_id, decision_id, weight, created_at, \
+     expires_at, withdrawn)";
+const INSERT_RESTRICTIONS: &str = "INSERT INTO account_restrictions (account_id, decision_id, \
+     action, starts_at, ends_at, permanent)";
 
 /// Writes the strike and the restriction of `decision.account` for
 /// `account_id`, and describes them for the audit payload.
@@ -164,66 +264,37 @@ pub(crate) async fn apply_account_outcome(
     decision: &Decision,
     now_ms: i64,
 ) -> Result<serde_json::Value, StoreError> {
-    let Some(outcome) = &decision.account else {
-        return Ok(serde_json::Value::Null);
-    };
-    let mut strike = serde_json::Value::Null;
-    if outcome.strikes_added > 0 {
-        let expires_at = now_ms + i64::from(outcome.strike_expiry_days) * DAY_MS;
+    let writes = account_writes(account_id, decision, now_ms);
+    if let Some(strike) = &writes.strike {
         sqlx::query(
             "INSERT INTO strikes (account_id, decision_id, weight, created_at, expires_at, \
              withdrawn) VALUES ($1, $2, $3, $4, $5, 0)",
         )
         .bind(account_id)
         .bind(&decision.decision_id)
-        .bind(i64::from(outcome.strikes_added))
+        .bind(strike.weight)
         .bind(now_ms)
-        .bind(expires_at)
+        .bind(strike.expires_at)
         .execute(&mut **transaction)
         .await
         .map_err(StoreError::database("insert strike"))?;
-        strike = serde_json::json!({
-            "weight": outcome.strikes_added,
-            "expires_at": expires_at,
-        });
     }
-    let mut restriction = serde_json::Value::Null;
-    if let Some(measure) = &outcome.measure {
-        // A measure without a duration can only be permanent; treating it so
-        // keeps the row valid under the table's CHECK.
-        let permanent = measure.permanent || measure.duration_days.is_none();
-        let ends_at = match measure.duration_days {
-            Some(days) if !permanent => Some(now_ms + i64::from(days) * DAY_MS),
-            _ => None,
-        };
+    if let Some(restriction) = &writes.restriction {
         sqlx::query(
             "INSERT INTO account_restrictions (account_id, decision_id, action, starts_at, \
              ends_at, permanent) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(account_id)
         .bind(&decision.decision_id)
-        .bind(measure.action.as_str())
+        .bind(restriction.action)
         .bind(now_ms)
-        .bind(ends_at)
-        .bind(i64::from(permanent))
+        .bind(restriction.ends_at)
+        .bind(i64::from(restriction.permanent))
         .execute(&mut **transaction)
         .await
         .map_err(StoreError::database("insert account restriction"))?;
-        restriction = serde_json::json!({
-            "action": measure.action.as_str(),
-            "starts_at": now_ms,
-            "ends_at": ends_at,
-            "permanent": permanent,
-        });
     }
-    if strike.is_null() && restriction.is_null() {
-        return Ok(serde_json::Value::Null);
-    }
-    Ok(serde_json::json!({
-        "account_id": account_id,
-        "strike": strike,
-        "restriction": restriction,
-    }))
+    Ok(writes.audit)
 }
 
 pub(crate) fn stored_decision_from_row(
@@ -281,16 +352,21 @@ impl Store {
     /// Records several decisions in one transaction (group commit), with the same
     /// meaning as calling [`Store::record_decision`] for each in order. Either all
     /// are stored, or none is and the error is returned.
+    ///
+    /// The whole batch takes a fixed number of statements: the stored items and
+    /// taken decision ids are read once, the outcomes are worked out in memory
+    /// (a content id repeated in the batch sees its earlier entries), and the
+    /// rows and audit entries are written with multi-row inserts.
     pub async fn record_decisions(
         &self,
         batch: &[(ContentItem, Decision)],
         now_ms: i64,
     ) -> Result<Vec<RecordOutcome>, StoreError> {
-        let mut transaction = self.begin_write("record decisions").await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (item, decision) in batch {
-            outcomes.push(record_in(&mut transaction, item, decision, now_ms).await?);
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut transaction = self.begin_write("record decisions").await?;
+        let outcomes = record_batch_in(&mut transaction, batch, now_ms).await?;
         transaction
             .commit()
             .await
@@ -370,6 +446,35 @@ impl Store {
             .map(Some)
             .map_err(StoreError::json("content_items.item_json"))
     }
+}
+
+/// The audit payload of a recorded decision.
+fn decision_payload(
+    item: &ContentItem,
+    decision: &Decision,
+    previous_decision_id: Option<&str>,
+    action: &str,
+    decision_json: &str,
+    account: serde_json::Value,
+    review_task_id: Option<i64>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "decision_id": decision.decision_id,
+        "content_id": item.id,
+        "previous_decision_id": previous_decision_id,
+        "policy": {
+            "id": decision.policy.id,
+            "version": decision.policy.version,
+            "digest": decision.policy.digest,
+        },
+        "action": action,
+        "decided_by": SYSTEM_DECIDER,
+        "decision_sha256": sha256_hex(decision_json.as_bytes()),
+        "text_sha256": sha256_hex(item.text.as_bytes()),
+        "account": account,
+        "review_task_id": review_task_id,
+        "review_queue": review_task_id.map(|_| review_queue(decision)),
+    })
 }
 
 /// Records one decision inside an open write transaction.
@@ -473,23 +578,15 @@ async fn record_in(
         );
     }
 
-    let payload = serde_json::json!({
-        "decision_id": decision.decision_id,
-        "content_id": item.id,
-        "previous_decision_id": previous_decision_id,
-        "policy": {
-            "id": decision.policy.id,
-            "version": decision.policy.version,
-            "digest": decision.policy.digest,
-        },
-        "action": action,
-        "decided_by": SYSTEM_DECIDER,
-        "decision_sha256": sha256_hex(decision_json.as_bytes()),
-        "text_sha256": sha256_hex(item.text.as_bytes()),
-        "account": account,
-        "review_task_id": review_task_id,
-        "review_queue": review_task_id.map(|_| review_queue(decision)),
-    });
+    let payload = decision_payload(
+        item,
+        decision,
+        previous_decision_id.as_deref(),
+        &action,
+        &decision_json,
+        account,
+        review_task_id,
+    );
     let entry = append_audit(
         &mut *transaction,
         "decision.recorded",
@@ -504,4 +601,316 @@ async fn record_in(
         review_task_id,
         audit_seq: entry.seq,
     }))
+}
+
+/// What the batch knows of a content item: as stored, or as recorded earlier
+/// in the batch.
+struct KnownItem {
+    text: String,
+    current_decision_id: Option<String>,
+    /// The current decision's JSON, when there is one.
+    current_decision_json: Option<String>,
+}
+
+/// A decision of a batch that will be stored.
+struct PlannedRecord<'a> {
+    index: usize,
+    item: &'a ContentItem,
+    decision: &'a Decision,
+    previous_decision_id: Option<String>,
+    account_id: Option<&'a str>,
+    item_json: String,
+    decision_json: String,
+    action: String,
+    account: AccountWrites,
+}
+
+/// Records `batch` inside an open write transaction, with the meaning of
+/// [`record_in`] for each in order, in a fixed number of statements.
+async fn record_batch_in(
+    transaction: &mut Transaction<'static, Any>,
+    batch: &[(ContentItem, Decision)],
+    now_ms: i64,
+) -> Result<Vec<RecordOutcome>, StoreError> {
+    // The stored items (with their current decision) and the decision ids
+    // already taken, for the whole batch at once.
+    let mut content_ids: Vec<&str> = batch.iter().map(|(item, _)| item.id.as_str()).collect();
+    content_ids.sort_unstable();
+    content_ids.dedup();
+    let rows = select_in(
+        transaction,
+        "SELECT c.id, c.text, c.current_decision_id, d.decision_json FROM content_items c \
+         LEFT JOIN decisions d ON d.decision_id = c.current_decision_id WHERE c.id",
+        "",
+        &content_ids,
+        "read content item",
+    )
+    .await?;
+    let mut known: HashMap<String, KnownItem> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let read = || StoreError::database("read content item");
+        let id: String = row.try_get("id").map_err(read())?;
+        known.insert(
+            id,
+            KnownItem {
+                text: row.try_get("text").map_err(read())?,
+                current_decision_id: row.try_get("current_decision_id").map_err(read())?,
+                current_decision_json: row.try_get("decision_json").map_err(read())?,
+            },
+        );
+    }
+    let mut decision_ids: Vec<&str> = batch
+        .iter()
+        .map(|(_, decision)| decision.decision_id.as_str())
+        .collect();
+    decision_ids.sort_unstable();
+    decision_ids.dedup();
+    let rows = select_in(
+        transaction,
+        "SELECT decision_id FROM decisions WHERE decision_id",
+        "",
+        &decision_ids,
+        "read decision",
+    )
+    .await?;
+    let mut taken: HashSet<String> = rows
+        .iter()
+        .map(|row| row.try_get("decision_id"))
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::database("read decision"))?;
+
+    // Work out each outcome in order, as record_in would one by one.
+    let mut outcomes: Vec<Option<RecordOutcome>> = Vec::with_capacity(batch.len());
+    let mut planned: Vec<PlannedRecord<'_>> = Vec::new();
+    for (index, (item, decision)) in batch.iter().enumerate() {
+        let mut previous_decision_id = None;
+        if let Some(stored) = known.get(&item.id) {
+            if stored.text == item.text && stored.current_decision_id.is_some() {
+                let decision_json = stored.current_decision_json.as_deref().ok_or_else(|| {
+                    StoreError::database("read current decision")(sqlx::Error::RowNotFound)
+                })?;
+                let stored = serde_json::from_str(decision_json)
+                    .map_err(StoreError::json("decisions.decision_json"))?;
+                outcomes.push(Some(RecordOutcome::Existing(stored)));
+                continue;
+            }
+            previous_decision_id.clone_from(&stored.current_decision_id);
+        }
+        let item_value = serde_json::to_value(item).map_err(StoreError::json("content item"))?;
+        let item_json = canonical_json(&item_value);
+        let account_id = account_of(item);
+        if !taken.insert(decision.decision_id.clone()) {
+            return Err(StoreError::DuplicateDecision {
+                decision_id: decision.decision_id.clone(),
+            });
+        }
+        let InsertedDecision {
+            decision_json,
+            action,
+        } = decision_columns(decision)?;
+        let account = match account_id {
+            Some(account_id) => account_writes(account_id, decision, now_ms),
+            None => AccountWrites {
+                strike: None,
+                restriction: None,
+                audit: serde_json::Value::Null,
+            },
+        };
+        known.insert(
+            item.id.clone(),
+            KnownItem {
+                text: item.text.clone(),
+                current_decision_id: Some(decision.decision_id.clone()),
+                current_decision_json: Some(decision_json.clone()),
+            },
+        );
+        outcomes.push(None);
+        planned.push(PlannedRecord {
+            index,
+            item,
+            decision,
+            previous_decision_id,
+            account_id,
+            item_json,
+            decision_json,
+            action,
+            account,
+        });
+    }
+    // Each insert below writes nothing for no rows, and the audit chain is
+    // left alone without entries: a batch of resubmissions writes nothing.
+    insert_rows(
+        transaction,
+        "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
+         policy_version, policy_digest, action, review_required, decision_json, decided_by, \
+         account_id, created_at)",
+        "",
+        12,
+        planned
+            .iter()
+            .map(|record| {
+                let decision = record.decision;
+                vec![
+                    Param::from(decision.decision_id.as_str()),
+                    Param::from(record.item.id.as_str()),
+                    Param::from(record.previous_decision_id.as_deref()),
+                    Param::from(decision.policy.id.as_str()),
+                    Param::from(decision.policy.version.as_str()),
+                    Param::from(decision.policy.digest.as_str()),
+                    Param::from(record.action.as_str()),
+                    Param::from(i64::from(decision.review.required)),
+                    Param::from(record.decision_json.as_str()),
+                    Param::from(SYSTEM_DECIDER),
+                    Param::from(record.account_id),
+                    Param::from(now_ms),
+                ]
+            })
+            .collect(),
+        "insert decision",
+    )
+    .await?;
+
+    let strikes: Vec<Vec<Param>> = planned
+        .iter()
+        .filter_map(|record| {
+            let strike = record.account.strike.as_ref()?;
+            Some(vec![
+                Param::from(record.account_id),
+                Param::from(record.decision.decision_id.as_str()),
+                Param::from(strike.weight),
+                Param::from(now_ms),
+                Param::from(strike.expires_at),
+                Param::from(0_i64),
+            ])
+        })
+        .collect();
+    insert_rows(transaction, INSERT_STRIKES, "", 6, strikes, "insert strike").await?;
+    let restrictions: Vec<Vec<Param>> = planned
+        .iter()
+        .filter_map(|record| {
+            let restriction = record.account.restriction.as_ref()?;
+            Some(vec![
+                Param::from(record.account_id),
+                Param::from(record.decision.decision_id.as_str()),
+                Param::from(restriction.action),
+                Param::from(now_ms),
+                Param::from(restriction.ends_at),
+                Param::from(i64::from(restriction.permanent)),
+            ])
+        })
+        .collect();
+    insert_rows(
+        transaction,
+        INSERT_RESTRICTIONS,
+        "",
+        6,
+        restrictions,
+        "insert account restriction",
+    )
+    .await?;
+
+    // One upsert per content id, with its last recorded version: each upsert
+    // overwrites every column, so the last one is what one-by-one recording
+    // leaves (and PostgreSQL rejects a statement touching a row twice).
+    let mut last_of: HashMap<&str, usize> = HashMap::with_capacity(planned.len());
+    for (position, record) in planned.iter().enumerate() {
+        last_of.insert(record.item.id.as_str(), position);
+    }
+    let items: Vec<Vec<Param>> = planned
+        .iter()
+        .enumerate()
+        .filter(|(position, record)| last_of.get(record.item.id.as_str()) == Some(position))
+        .map(|(_, record)| {
+            vec![
+                Param::from(record.item.id.as_str()),
+                Param::from(record.item.text.as_str()),
+                Param::from(record.item_json.as_str()),
+                Param::from(record.item.author.id.as_deref()),
+                Param::from(record.account_id),
+                Param::from(now_ms),
+                Param::from(record.decision.decision_id.as_str()),
+            ]
+        })
+        .collect();
+    insert_rows(
+        transaction,
+        "INSERT INTO content_items (id, text, item_json, author_id, account_id, \
+         submitted_at, current_decision_id)",
+        " ON CONFLICT (id) DO UPDATE SET text = excluded.text, item_json = excluded.item_json, \
+         author_id = excluded.author_id, account_id = excluded.account_id, \
+         submitted_at = excluded.submitted_at, \
+         current_decision_id = excluded.current_decision_id",
+        7,
+        items,
+        "store content item",
+    )
+    .await?;
+
+    let tasks: Vec<Vec<Param>> = planned
+        .iter()
+        .filter(|record| record.decision.review.required)
+        .map(|record| {
+            vec![
+                Param::from(record.item.id.as_str()),
+                Param::from(record.decision.decision_id.as_str()),
+                Param::from(review_queue(record.decision)),
+                Param::from("decision"),
+                Param::from(record.decision.review.priority),
+                Param::from("open"),
+                Param::from(now_ms),
+            ]
+        })
+        .collect();
+    let rows = insert_rows(
+        transaction,
+        "INSERT INTO review_tasks (content_id, decision_id, queue, kind, priority, status, \
+         created_at)",
+        " RETURNING id, decision_id",
+        7,
+        tasks,
+        "create review task",
+    )
+    .await?;
+    let mut task_ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let read = || StoreError::database("create review task");
+        task_ids.insert(
+            row.try_get("decision_id").map_err(read())?,
+            row.try_get("id").map_err(read())?,
+        );
+    }
+
+    let mut entries = Vec::with_capacity(planned.len());
+    for record in &mut planned {
+        let review_task_id = task_ids.get(&record.decision.decision_id).copied();
+        let account = std::mem::take(&mut record.account.audit);
+        let payload = decision_payload(
+            record.item,
+            record.decision,
+            record.previous_decision_id.as_deref(),
+            &record.action,
+            &record.decision_json,
+            account,
+            review_task_id,
+        );
+        entries.push(("decision.recorded", record.item.id.as_str(), payload));
+    }
+    let written = append_audit_batch(transaction, entries, now_ms).await?;
+    for (record, entry) in planned.into_iter().zip(written) {
+        let decision_id = record.decision.decision_id.clone();
+        let review_task_id = task_ids.get(&decision_id).copied();
+        outcomes[record.index] = Some(RecordOutcome::Recorded(RecordedDecision {
+            decision_id,
+            previous_decision_id: record.previous_decision_id,
+            review_task_id,
+            audit_seq: entry.seq,
+        }));
+    }
+    outcomes
+        .into_iter()
+        .map(|outcome| {
+            outcome
+                .ok_or_else(|| StoreError::database("record decisions")(sqlx::Error::RowNotFound))
+        })
+        .collect()
 }

@@ -12,8 +12,10 @@
 mod accounts;
 mod appeals;
 mod audit;
+mod bulk;
 mod decisions;
 mod error;
+mod fingerprints;
 mod policies;
 mod reports;
 mod reviews;
@@ -32,6 +34,7 @@ pub use decisions::{
     SYSTEM_DECIDER, StoredDecision,
 };
 pub use error::StoreError;
+pub use fingerprints::StoredFingerprint;
 pub use policies::{PolicyUpload, PolicyVersion};
 pub use reports::{NewReport, ReportRecord};
 pub use reviews::{

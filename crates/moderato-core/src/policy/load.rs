@@ -52,6 +52,8 @@ struct RawManifest {
     #[serde(default)]
     signal: Vec<RawSignal>,
     #[serde(default)]
+    external: Vec<RawExternal>,
+    #[serde(default)]
     rule: Vec<RawRule>,
 }
 
@@ -94,6 +96,25 @@ struct RawStrikeStep {
 struct RawSignal {
     name: Spanned<String>,
     description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExternal {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    url: Spanned<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    api_key_env: Option<String>,
+    #[serde(default = "default_timeout")]
+    timeout_ms: u64,
+    categories: Spanned<Vec<String>>,
+}
+
+fn default_timeout() -> u64 {
+    1000
 }
 
 #[derive(Deserialize)]
@@ -402,6 +423,82 @@ pub fn load_policy(
             });
         }
     }
+    let mut external = Vec::new();
+    for (index, raw) in manifest.external.iter().enumerate() {
+        let field = format!("external[{index}]");
+        let name = raw.name.get_ref();
+        let kind = match raw.kind.get_ref().as_str() {
+            "openai_moderation" => Some(ExternalKind::OpenaiModeration),
+            "llama_guard" => Some(ExternalKind::LlamaGuard),
+            "webhook" => Some(ExternalKind::Webhook),
+            other => {
+                collector.at(
+                    raw.kind.span(),
+                    format!("{field}.kind"),
+                    format!(
+                        "unknown kind `{other}`; expected openai_moderation, llama_guard or webhook"
+                    ),
+                );
+                None
+            }
+        };
+        if !is_signal_name(name) || name.contains('.') {
+            collector.at(
+                raw.name.span(),
+                format!("{field}.name"),
+                "a lower-case word of a-z, 0-9 and _",
+            );
+        }
+        let url = raw.url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            collector.at(
+                raw.url.span(),
+                format!("{field}.url"),
+                "must be an http:// or https:// URL",
+            );
+        }
+        if raw.timeout_ms == 0 || raw.timeout_ms > 30_000 {
+            collector.at(
+                raw.name.span(),
+                format!("{field}.timeout_ms"),
+                "must be between 1 and 30000",
+            );
+        }
+        let categories = raw.categories.get_ref();
+        if categories.is_empty() {
+            collector.at(
+                raw.categories.span(),
+                format!("{field}.categories"),
+                "list the categories that become signals",
+            );
+        }
+        let config = ExternalClassifier {
+            name: name.clone(),
+            kind: kind.unwrap_or(ExternalKind::Webhook),
+            url: url.clone(),
+            model: raw.model.clone(),
+            api_key_env: raw.api_key_env.clone(),
+            timeout_ms: raw.timeout_ms,
+            categories: categories.clone(),
+        };
+        for category in categories {
+            let signal = config.signal_name(category);
+            if !is_signal_name(&signal) {
+                collector.at(
+                    raw.categories.span(),
+                    format!("{field}.categories"),
+                    format!("`{category}` is not a valid signal word"),
+                );
+            } else if !known.insert(signal.clone()) {
+                collector.at(
+                    raw.categories.span(),
+                    format!("{field}.categories"),
+                    format!("signal `{signal}` is declared twice"),
+                );
+            }
+        }
+        external.push(config);
+    }
     // A name that is also a namespace (`a` and `a.b`) cannot be a CEL map and a number at once.
     for name in &known {
         let prefix = format!("{name}.");
@@ -473,6 +570,7 @@ pub fn load_policy(
         }),
         declared_signals,
         known_signals: known_list,
+        external,
         rules,
         claims,
         files: files.clone(),

@@ -37,6 +37,8 @@ pub struct Policy {
     pub declared_signals: Vec<SignalDeclaration>,
     /// Every signal name a condition may reference.
     pub known_signals: Vec<String>,
+    /// External classifiers the pack calls (their signals are `external.<name>.<category>`).
+    pub external: Vec<ExternalClassifier>,
     /// Rules, in file order.
     pub rules: Vec<Rule>,
     /// Known false claims, for the claims detector.
@@ -55,6 +57,45 @@ pub(crate) struct CelEnv(pub(crate) Arc<cel::Env>);
 impl std::fmt::Debug for CelEnv {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str("CelEnv")
+    }
+}
+
+/// The protocol of an external classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExternalKind {
+    /// An OpenAI-compatible `/v1/moderations` endpoint.
+    OpenaiModeration,
+    /// A Llama Guard-style model behind an Ollama or OpenAI-compatible chat endpoint.
+    LlamaGuard,
+    /// A generic JSON webhook: `{id, text, lang}` in, `{"scores": {category: score}}` out.
+    Webhook,
+}
+
+/// An external classifier declared by a pack. Secrets are never in the pack: only the
+/// name of the environment variable that holds the key.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExternalClassifier {
+    /// Name; its signals are `external.<name>.<category>`.
+    pub name: String,
+    /// Protocol.
+    pub kind: ExternalKind,
+    /// Endpoint URL.
+    pub url: String,
+    /// Model name, for OpenAI-compatible and chat endpoints.
+    pub model: Option<String>,
+    /// Environment variable holding the API key, if any.
+    pub api_key_env: Option<String>,
+    /// Per-call timeout.
+    pub timeout_ms: u64,
+    /// Categories that become signals.
+    pub categories: Vec<String>,
+}
+
+impl ExternalClassifier {
+    /// The signal name for one category.
+    pub fn signal_name(&self, category: &str) -> String {
+        format!("external.{}.{}", self.name, category)
     }
 }
 

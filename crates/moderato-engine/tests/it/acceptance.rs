@@ -221,10 +221,23 @@ fn allow_has_no_notice_and_full_effects() {
         decision.notice.is_none() && decision.dsa.is_none() && decision.public_interest.is_none()
     );
     assert!(!decision.review.required);
-    assert_eq!(
-        decision.signals.len(),
-        moderato_detect::BUILTIN_SIGNALS.len()
+    // Every reported signal is a known built-in one, and the model's three are among them.
+    let known: Vec<&str> = moderato_engine::builtin_signals()
+        .iter()
+        .map(|signal| signal.name)
+        .collect();
+    assert!(
+        decision
+            .signals
+            .iter()
+            .all(|signal| known.contains(&signal.name.as_str()))
     );
+    let model = decision
+        .signals
+        .iter()
+        .filter(|signal| signal.source == "builtin:model-v1")
+        .count();
+    assert_eq!(model, 3);
 }
 
 #[test]

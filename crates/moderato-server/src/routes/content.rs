@@ -74,7 +74,18 @@ pub(crate) async fn decide_and_store(
         item.author.prior_strikes = item.author.prior_strikes.max(active);
     }
     let engine = state.engines.active();
-    let decision = engine.decide(&item);
+    let external = state.engines.external();
+    let text = item.text.clone();
+    let decision = if external.is_empty() {
+        engine.decide(&item)
+    } else {
+        let (signals, missing) = external.classify(&item).await;
+        for gap in &missing {
+            metrics::counter!("moderato_external_failures_total", "source" => gap.source.clone())
+                .increment(1);
+        }
+        engine.decide_with_external(&item, signals, &missing)
+    };
     match state
         .writer
         .record(item, decision.clone())
@@ -83,6 +94,7 @@ pub(crate) async fn decide_and_store(
     {
         RecordOutcome::Recorded(_) => {
             crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
+            crate::actioned::remember(&state.store, &state.actioned, &text, &decision).await;
             let json = serde_json::to_value(&decision)
                 .map_err(|error| ApiError::internal("serialise decision", error))?;
             Ok((StatusCode::CREATED, json))

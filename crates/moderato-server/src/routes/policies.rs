@@ -162,8 +162,11 @@ pub async fn activate(
         EngineError::InvalidPolicy(error) => ApiError::InvalidPolicy(error),
         other => ApiError::internal("load stored pack", other),
     })?;
-    let engine =
-        Arc::new(Engine::new(policy).map_err(|error| ApiError::internal("build engine", error))?);
+    let engine = Arc::new(
+        Engine::new(policy)
+            .map_err(|error| ApiError::internal("build engine", error))?
+            .with_actioned_index(state.actioned.clone()),
+    );
     state
         .store
         .activate_policy(version, &caller.name, now_ms())

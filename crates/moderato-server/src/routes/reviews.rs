@@ -245,8 +245,11 @@ pub(crate) async fn engine_for(state: &AppState, digest: &str) -> Result<Arc<Eng
         })?;
     let policy = load_pack(&files_from_json(&version.files))
         .map_err(|error| ApiError::internal("load stored policy", error))?;
-    let engine =
-        Arc::new(Engine::new(policy).map_err(|error| ApiError::internal("build engine", error))?);
+    let engine = Arc::new(
+        Engine::new(policy)
+            .map_err(|error| ApiError::internal("build engine", error))?
+            .with_actioned_index(state.actioned.clone()),
+    );
     state.engines.remember(engine.clone());
     Ok(engine)
 }
@@ -261,8 +264,19 @@ pub async fn submit_review(
     Path(task_id): Path<i64>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Moderator], "review content")?;
     let request: ReviewRequest = parse_json(&body_bytes(body, state.config.body_limit)?)?;
+    let new_decision = perform_review(&state, &caller, task_id, request).await?;
+    Ok(Json(new_decision).into_response())
+}
+
+/// Applies a reviewer's decision to a claimed task: the one code path of the API and the console.
+pub(crate) async fn perform_review(
+    state: &AppState,
+    caller: &Caller,
+    task_id: i64,
+    request: ReviewRequest,
+) -> Result<Decision, ApiError> {
+    caller.require(&[Role::Moderator], "review content")?;
     let mut actions = Vec::new();
     for (index, name) in request.actions.iter().enumerate() {
         actions.push(
@@ -305,7 +319,7 @@ pub async fn submit_review(
         .ok_or_else(|| ApiError::NotFound(format!("content {} is missing", task.content_id)))?;
     let item: ContentItem = serde_json::from_value(item_json)
         .map_err(|error| ApiError::internal("read item", error))?;
-    let engine = engine_for(&state, &original.policy.digest).await?;
+    let engine = engine_for(state, &original.policy.digest).await?;
     let decision_id = ulid_string();
     let decided_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let new_decision = apply_review(
@@ -355,8 +369,9 @@ pub async fn submit_review(
         )
         .await
         .map_err(|error| store_error("complete review", error))?;
+    crate::actioned::remember(&state.store, &state.actioned, &item.text, &new_decision).await;
     metrics::counter!("moderato_reviews_total", "outcome" => input.outcome.clone()).increment(1);
-    Ok(Json(new_decision).into_response())
+    Ok(new_decision)
 }
 
 fn ulid_string() -> String {

@@ -351,7 +351,15 @@ async fn policies_are_validated_before_activation() {
             json!({"id": "g2", "text": LOOTING}),
         )
         .await;
-    assert_eq!(after["action"], "allow");
+    // The new threshold no longer catches the text; only the memory of the earlier removal does.
+    let rules: Vec<&str> = after["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["match.actioned"], "{after}");
+    assert_eq!(after["action"], "hold_for_review");
     assert_eq!(after["policy"]["version"], "2026.12.01");
 }
 
@@ -388,4 +396,146 @@ async fn operations_endpoints_and_openapi() {
     ] {
         assert!(spec["paths"][path].is_object(), "missing {path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_classifier_signals_and_failures() {
+    use axum::routing::post;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let hook = axum::Router::new().route(
+        "/score",
+        post(
+            |axum::Json(body): axum::Json<serde_json::Value>| async move {
+                let violent = body["text"].as_str().unwrap_or_default().contains("storm");
+                axum::Json(json!({"scores": {"violence": if violent { 0.97 } else { 0.01 }}}))
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+
+    let app = TestApp::new("sqlite").await;
+    let default_files: std::collections::BTreeMap<String, String> =
+        moderato_engine::default_pack_files();
+    let with_hook = |url: String, version: &str| {
+        let mut files = default_files.clone();
+        files.insert(
+            "policy.toml".into(),
+            files["policy.toml"].replace("version = \"2026.11.25\"", &format!("version = \"{version}\""))
+                + format!("\n[[external]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{url}\"\ntimeout_ms = 500\ncategories = [\"violence\"]\n").as_str(),
+        );
+        files.insert(
+            "external.toml".into(),
+            "[[rule]]\nid = \"violence.external\"\ntitle = \"Violence (platform model)\"\ndefinition = \"Violent content according to the platform's own classifier.\"\nseverity = 4\nwhen = \"signals.external.hook.violence >= 0.9\"\nactions = [\"hold_for_review\"]\npublic_interest_eligible = false\ndsa = { category = \"STATEMENT_CATEGORY_VIOLENCE\" }\n".into(),
+        );
+        files
+    };
+    let files = with_hook(format!("http://{address}/score"), "ext-1");
+    let (status, body) = app
+        .post("/v1/policies", &app.admin, json!({"files": files}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.post("/v1/policies/ext-1:activate", &app.admin, json!({}))
+        .await;
+    let (_, decision) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "e1", "text": "we storm the building"}),
+        )
+        .await;
+    assert_eq!(decision["action"], "hold_for_review", "{decision}");
+    assert!(
+        decision["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|signal| signal["source"] == "external:hook")
+    );
+
+    // The classifier is down: the decision still comes out, names the missing signal, and goes to review.
+    let down = with_hook("http://127.0.0.1:9/score".into(), "ext-2");
+    app.post("/v1/policies", &app.admin, json!({"files": down}))
+        .await;
+    app.post("/v1/policies/ext-2:activate", &app.admin, json!({}))
+        .await;
+    let (status, decision) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "e2", "text": "a quiet afternoon"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(decision["action"], "allow");
+    assert_eq!(
+        decision["missing_signals"][0]["name"], "external.hook.violence",
+        "{decision}"
+    );
+    assert_eq!(decision["review"]["required"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_of_actioned_content_are_matched_even_after_a_restart() {
+    let app = TestApp::new("sqlite").await;
+    let original = "Miracle drops from our farm cure every illness within days, order before the authorities hide them";
+    app.post(
+        "/v1/content",
+        &app.ingest,
+        json!({"id": "orig", "text": original}),
+    )
+    .await;
+    app.post(
+        "/v1/reports",
+        &app.ingest,
+        json!({"content_id": "orig", "reason": "dangerous health claims"}),
+    )
+    .await;
+    let (_, claimed) = app.get("/v1/queues/reports/next", &app.alice).await;
+    let task = claimed["task"]["id"].as_i64().unwrap();
+    let (status, removed) = app
+        .post(
+            &format!("/v1/reviews/{task}"),
+            &app.alice,
+            json!({"outcome": "change", "actions": ["remove"], "reason": "dangerous false cure"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{removed}");
+
+    let variant = "MIRACLE drops from our farm 🌿 cure every illness within DAYS!!! order before the authorities hide them";
+    let (_, copy) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "copy", "text": variant}),
+        )
+        .await;
+    assert_eq!(copy["action"], "hold_for_review", "{copy}");
+    let evidence = &copy["rules"][0]["evidence"][0];
+    assert_eq!(evidence["signal"], "match.actioned");
+    assert!(
+        evidence["note"]
+            .as_str()
+            .unwrap()
+            .contains(removed["decision_id"].as_str().unwrap()),
+        "{evidence}"
+    );
+
+    // A new server on the same database remembers.
+    let state =
+        moderato_server::prepare_state(app.store.clone(), moderato_server::ServerConfig::default())
+            .await
+            .unwrap();
+    let engine = state.engines.active();
+    let item: moderato_core::ContentItem =
+        serde_json::from_value(json!({"id": "copy2", "text": variant})).unwrap();
+    let decision = engine.decide(&item);
+    assert!(
+        decision
+            .rules
+            .iter()
+            .any(|rule| rule.id == "match.actioned"),
+        "{:?}",
+        decision.rules
+    );
 }

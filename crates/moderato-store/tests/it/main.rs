@@ -11,6 +11,7 @@ mod appeals;
 mod audit;
 mod connect;
 mod decisions;
+mod fingerprints;
 mod policies;
 mod reviews;
 mod support;

@@ -1,0 +1,122 @@
+//! The model as a detector: calibrated scores for `model.hate`,
+//! `model.offensive` and `model.violence`, each with the n-grams that pushed
+//! it up the most as evidence, with spans in the original text.
+//!
+//! This module must never choose an action or read anything at check time:
+//! the policy decides what a score means, and the weights are already in memory.
+
+use std::sync::Arc;
+
+use moderato_core::decision::{Evidence, Signal};
+use moderato_core::policy::BuiltinSignal;
+use moderato_detect::{Detector, Normalized};
+
+use crate::features::{UnitKind, extract};
+use crate::model::TextModel;
+
+/// Source recorded on every signal of the built-in model.
+pub const MODEL_SOURCE: &str = "builtin:model-v1";
+
+/// The signals the built-in model produces, offered to policy validation.
+pub const MODEL_SIGNALS: &[BuiltinSignal] = &[
+    BuiltinSignal {
+        name: "model.hate",
+        description: "learned model: hateful content about protected groups (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.offensive",
+        description: "learned model: offensive or abusive language, profanity (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.violence",
+        description: "learned model: threats or calls for violence (calibrated probability; few training examples)",
+    },
+];
+
+/// How many units of the text are given as evidence per signal.
+pub const EVIDENCE_UNITS: usize = 3;
+
+/// The built-in text model as a [`Detector`].
+pub struct ModelDetector {
+    model: Arc<TextModel>,
+    /// `(signal name, label index in the model)`.
+    outputs: Vec<(&'static str, usize)>,
+}
+
+impl ModelDetector {
+    /// Wraps a model; signals are produced for the labels `hate`, `offensive` and `violence` it has.
+    pub fn new(model: Arc<TextModel>) -> ModelDetector {
+        let outputs = MODEL_SIGNALS
+            .iter()
+            .filter_map(|signal| {
+                let label = signal.name.trim_start_matches("model.");
+                model.label_index(label).map(|index| (signal.name, index))
+            })
+            .collect();
+        ModelDetector { model, outputs }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &TextModel {
+        &self.model
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+impl Detector for ModelDetector {
+    fn name(&self) -> &str {
+        MODEL_SOURCE
+    }
+
+    fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
+        let extracted = extract(&normalized.text, &self.model.config);
+        let probabilities = self.model.calibrated(&extracted);
+        let chars: Vec<char> = original.chars().collect();
+        self.outputs
+            .iter()
+            .map(|(name, index)| {
+                let contributions = self.model.explain(&extracted, *index, usize::MAX);
+                let positive: f32 = contributions.iter().map(|unit| unit.value).sum();
+                let evidence = contributions
+                    .iter()
+                    .take(EVIDENCE_UNITS)
+                    .map(|unit| {
+                        let span = normalized.original_span(unit.range.0, unit.range.1);
+                        let excerpt: String = chars
+                            .get(span[0]..span[1])
+                            .map(|slice| slice.iter().collect())
+                            .unwrap_or_default();
+                        let what = match unit.kind {
+                            UnitKind::Word => format!("word `{}`", unit.text),
+                            UnitKind::Bigram => format!("word pair `{}`", unit.text),
+                            UnitKind::Characters => format!(
+                                "character 3–5-grams inside `{}` (the span is the whole word)",
+                                unit.text
+                            ),
+                        };
+                        Evidence {
+                            signal: name.to_string(),
+                            score: round2(f64::from(unit.value / positive.max(f32::EPSILON))),
+                            span: Some(span),
+                            excerpt: Some(excerpt),
+                            note: Some(format!(
+                                "model n-gram: {what} adds {:+.2} to the logit",
+                                unit.value
+                            )),
+                            correction: None,
+                        }
+                    })
+                    .collect();
+                Signal {
+                    name: name.to_string(),
+                    score: round2(f64::from(probabilities[*index])),
+                    source: MODEL_SOURCE.to_string(),
+                    evidence,
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,61 @@
+//! Memory of actioned content: fingerprints of removed or restricted posts,
+//! kept in the store and in an in-memory index that the engines consult.
+//!
+//! Loaded at start-up so the index survives restarts; fed after every
+//! decision or review whose action is at least `reduce_distribution`. This
+//! module must never decide anything: a match is a signal for the policy.
+
+use std::sync::{Arc, RwLock};
+
+use moderato_core::{ContentAction, Decision};
+use moderato_detect::neardup::{ActionedIndex, Fingerprint, SCHEME, fingerprint};
+use moderato_store::{Store, StoreError, StoredFingerprint};
+
+/// The shared index.
+pub type SharedIndex = Arc<RwLock<ActionedIndex>>;
+
+/// Builds the index from every stored fingerprint of the current scheme.
+pub async fn load(store: &Store) -> Result<SharedIndex, StoreError> {
+    let mut index = ActionedIndex::new();
+    let rows = store.all_fingerprints().await?;
+    index.reserve(rows.len());
+    for row in rows.into_iter().filter(|row| row.scheme == SCHEME) {
+        if let Ok(fingerprint) = Fingerprint::from_hex(&row.exact_sha256, &row.minhash_hex) {
+            let _ = index.insert(&fingerprint, &row.decision_id, &row.action);
+        }
+    }
+    Ok(Arc::new(RwLock::new(index)))
+}
+
+/// Whether a decision's action puts its content in the index.
+pub fn is_actioned(decision: &Decision) -> bool {
+    decision.action >= ContentAction::ReduceDistribution
+        && decision.action != ContentAction::HoldForReview
+}
+
+/// Remembers an actioned item: stored first, then indexed.
+pub async fn remember(store: &Store, index: &SharedIndex, text: &str, decision: &Decision) {
+    if !is_actioned(decision) {
+        return;
+    }
+    let Some(print) = fingerprint(text) else {
+        return;
+    };
+    let row = StoredFingerprint {
+        decision_id: decision.decision_id.clone(),
+        content_id: decision.content_id.clone(),
+        scheme: SCHEME.to_string(),
+        exact_sha256: print.exact_hex(),
+        minhash_hex: print.minhash_hex(),
+        action: decision.action.to_string(),
+        created_at: crate::now_ms(),
+    };
+    match store.add_fingerprint(&row).await {
+        Ok(_) => {
+            if let Ok(mut index) = index.write() {
+                let _ = index.insert(&print, &decision.decision_id, decision.action.as_str());
+            }
+        }
+        Err(error) => tracing::warn!(%error, "failed to store a fingerprint of actioned content"),
+    }
+}

@@ -1,0 +1,109 @@
+//! The moderator console at `/ui`: server-rendered HTML (askama, escaped by
+//! default) over the same services as the API.
+//!
+//! Sign-in takes an API token and gives a session cookie (HttpOnly,
+//! SameSite=Strict, Secure behind TLS); every form carries a CSRF token bound
+//! to the session. Reviews go through the API's own review function. This
+//! module must never render unescaped user content or accept a form without
+//! its CSRF token.
+
+mod pages;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::auth::Caller;
+
+/// Session cookie name.
+pub const COOKIE: &str = "moderato_session";
+const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+
+/// One signed-in browser.
+#[derive(Clone)]
+pub struct UiSession {
+    /// Who.
+    pub caller: Caller,
+    /// The CSRF token every form must carry.
+    pub csrf: String,
+    created: Instant,
+}
+
+/// Sessions of this process (a restart signs everyone out).
+#[derive(Default)]
+pub struct UiSessions {
+    sessions: Mutex<HashMap<String, UiSession>>,
+}
+
+impl UiSessions {
+    /// Starts a session; returns its id.
+    pub fn start(&self, caller: Caller) -> Option<String> {
+        let id = crate::auth::generate_token().ok()?;
+        let csrf = crate::auth::generate_token().ok()?;
+        let mut sessions = self.sessions.lock().ok()?;
+        sessions.retain(|_, session| session.created.elapsed() < LIFETIME);
+        sessions.insert(
+            id.clone(),
+            UiSession {
+                caller,
+                csrf,
+                created: Instant::now(),
+            },
+        );
+        Some(id)
+    }
+
+    /// The live session with this id.
+    pub fn get(&self, id: &str) -> Option<UiSession> {
+        let sessions = self.sessions.lock().ok()?;
+        sessions
+            .get(id)
+            .filter(|session| session.created.elapsed() < LIFETIME)
+            .cloned()
+    }
+
+    /// Ends a session.
+    pub fn end(&self, id: &str) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(id);
+        }
+    }
+}
+
+/// The session id from the cookie header.
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Whether the request came over TLS (directly or through a proxy that says so).
+pub fn is_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// The console routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ui", get(pages::queues))
+        .route("/ui/login", get(pages::login_form).post(pages::login))
+        .route("/ui/logout", post(pages::logout))
+        .route("/ui/queues/{name}/claim", post(pages::claim))
+        .route("/ui/tasks/{id}", get(pages::task))
+        .route("/ui/tasks/{id}/review", post(pages::review))
+        .route("/ui/items", get(pages::item_lookup))
+        .route("/ui/items/{id}", get(pages::item))
+}

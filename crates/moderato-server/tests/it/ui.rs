@@ -1,0 +1,167 @@
+//! The console in process: sign-in, sessions, CSRF, escaping, a review through the page, history.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::support::TestApp;
+
+async fn form(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    body: &str,
+) -> (StatusCode, String, Option<String>, Option<String>) {
+    let mut builder = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(builder.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_string());
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|value| value.to_str().unwrap().to_string());
+    let text = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+        .into_owned();
+    (status, text, location, cookie)
+}
+
+async fn page(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
+    let request = Request::builder()
+        .uri(path)
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (
+        status,
+        String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+            .into_owned(),
+    )
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[start..start + 68].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sign_in_review_escaping_and_csrf() {
+    let app = TestApp::new("sqlite").await;
+    let text = "<script>alert(1)</script> \"><img src=x onerror=alert(2)> Let's kill them all";
+    let (status, _) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "xss-1", "text": text, "author": {"id": "u1"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Make it reviewable: a report puts it in the reports queue.
+    app.post(
+        "/v1/reports",
+        &app.ingest,
+        json!({"content_id": "xss-1", "reason": "violent"}),
+    )
+    .await;
+
+    let (status, _, location, _) = form(&app, "/ui/login", None, "token=mod_wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{location:?}");
+    let (_, _, location, cookie) =
+        form(&app, "/ui/login", None, &format!("token={}", app.alice)).await;
+    assert_eq!(location.as_deref(), Some("/ui"));
+    let cookie = cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+
+    let (status, html) = page(&app, "/ui", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("reports"));
+    let csrf = csrf_of(&html);
+
+    // A form without the CSRF token is refused.
+    let (status, _, _, _) =
+        form(&app, "/ui/queues/reports/claim", Some(&cookie), "csrf=nope").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, location, _) = form(
+        &app,
+        "/ui/queues/reports/claim",
+        Some(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    let task_path = location.unwrap();
+    assert!(task_path.starts_with("/ui/tasks/"), "{task_path}");
+    let (status, html) = page(&app, &task_path, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "user text must be escaped"
+    );
+    assert!(!html.contains("<img src=x"), "user text must be escaped");
+    let shown = html
+        .find("id=\"content\"")
+        .map(|start| &html[start..start + 300])
+        .unwrap_or_default();
+    assert!(
+        shown.contains("&lt;script&gt;alert(1)") || shown.contains("&#60;script&#62;alert(1)"),
+        "escaped text is shown: {shown}"
+    );
+    assert!(html.contains("<mark>"), "evidence is highlighted");
+    assert!(html.contains("Keyboard shortcuts"));
+
+    let review = format!("{task_path}/review");
+    let (status, _, _, _) =
+        form(&app, &review, Some(&cookie), "choice=remove&reason=violent").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing csrf field fails to parse"
+    );
+    let (status, _, location, _) = form(
+        &app,
+        &review,
+        Some(&cookie),
+        &format!("csrf={csrf}&choice=overturn&reason=quoted+song&dissent=unsure"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let (status, html) = page(&app, &location.unwrap(), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("verifies"), "the chain mark is shown");
+    assert!(
+        html.contains("alice") && html.contains("review.completed"),
+        "history shows the review"
+    );
+
+    // Sign out ends the session.
+    let (_, _, location, _) =
+        form(&app, "/ui/logout", Some(&cookie), &format!("csrf={csrf}")).await;
+    assert_eq!(location.as_deref(), Some("/ui/login"));
+    let request = Request::builder()
+        .uri("/ui")
+        .header("cookie", &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers().get("location").unwrap(), "/ui/login");
+}
