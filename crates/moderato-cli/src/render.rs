@@ -82,6 +82,33 @@ pub fn decision_text(decision: &Decision, item: &ContentItem) -> String {
         }
         let _ = writeln!(out, "           reason: {}", assessment.reason);
     }
+    let notable: Vec<_> = decision
+        .signals
+        .iter()
+        .filter(|signal| signal.score >= 0.3)
+        .collect();
+    if !notable.is_empty() {
+        let _ = writeln!(out, "signals");
+        for signal in notable {
+            let _ = writeln!(
+                out,
+                "           {} {:.2} ({})",
+                signal.name, signal.score, signal.source
+            );
+            for evidence in &signal.evidence {
+                let _ = writeln!(
+                    out,
+                    "             · {} {}",
+                    evidence
+                        .excerpt
+                        .clone()
+                        .map(|excerpt| format!("“{excerpt}”"))
+                        .unwrap_or_default(),
+                    evidence.note.clone().unwrap_or_default()
+                );
+            }
+        }
+    }
     let effects = &decision.effects;
     let _ = writeln!(
         out,

@@ -220,6 +220,10 @@ pub struct SignalScore {
     pub score: f64,
     /// Source.
     pub source: String,
+    /// Evidence of a signal that scored but is not cited by a matched rule (e.g. a model's
+    /// top n-grams), so a moderator sees why it scored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
 }
 
 /// DSA statement-of-reasons fields for the decision (policy-frameworks.md §3.8).

@@ -257,12 +257,34 @@ pub fn evaluate_with_missing(
         })
         .map(|rule| build_dsa(rule, &actions, account.as_ref(), &effects));
 
+    let cited: Vec<&str> = rules
+        .iter()
+        .flat_map(|rule| {
+            rule.evidence
+                .iter()
+                .map(|evidence| evidence.signal.as_str())
+        })
+        .collect();
     let mut signals: Vec<SignalScore> = signal_scores
         .into_iter()
-        .map(|(name, (score, source))| SignalScore {
-            name,
-            score,
-            source,
+        .map(|(name, (score, source))| {
+            let evidence = if score >= 0.3 && !cited.contains(&name.as_str()) {
+                input
+                    .signals
+                    .iter()
+                    .filter(|signal| signal.name == name)
+                    .flat_map(|signal| signal.evidence.iter().cloned())
+                    .take(5)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            SignalScore {
+                name,
+                score,
+                source,
+                evidence,
+            }
         })
         .collect();
     signals.sort_by(|a, b| a.name.cmp(&b.name));
