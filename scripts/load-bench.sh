@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-20s}"
-connections="${2:-32}"
+connections="${2:-48}"
 cargo build --release -p moderato-cli
 bin=./target/release/moderato
 port=18181

@@ -19,6 +19,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use moderato_core::content::ContentLimits;
 use moderato_engine::{Engine, load_pack_from};
 
+// The decision path allocates many small strings and maps; mimalloc serves them much faster than
+// the system allocator (measured in BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Moderato: policy-as-code content moderation with a graduated action ladder.
 #[derive(Parser)]
 #[command(name = "moderato", version, about, long_about = None)]

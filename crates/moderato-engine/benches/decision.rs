@@ -2,6 +2,10 @@
 //! and of the built-in model's detector alone (its share of a decision).
 #![allow(clippy::unwrap_used)]
 
+// The same allocator as the `moderato` binary, so the figures match what it does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use moderato_engine::Engine;
 use std::hint::black_box;

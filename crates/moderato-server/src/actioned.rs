@@ -33,6 +33,33 @@ pub fn is_actioned(decision: &Decision) -> bool {
         && decision.action != ContentAction::HoldForReview
 }
 
+/// The fingerprint to keep for a decision, when its action puts it in the index.
+pub fn prepare(text: &str, decision: &Decision) -> Option<(StoredFingerprint, Fingerprint)> {
+    if !is_actioned(decision) {
+        return None;
+    }
+    let print = fingerprint(text)?;
+    let row = StoredFingerprint {
+        decision_id: decision.decision_id.clone(),
+        content_id: decision.content_id.clone(),
+        scheme: SCHEME.to_string(),
+        exact_sha256: print.exact_hex(),
+        minhash_hex: print.minhash_hex(),
+        action: decision.action.to_string(),
+        created_at: crate::now_ms(),
+    };
+    Some((row, print))
+}
+
+/// Adds stored fingerprints to the in-memory index.
+pub fn index_all(index: &SharedIndex, prints: &[(StoredFingerprint, Fingerprint)]) {
+    if let Ok(mut index) = index.write() {
+        for (row, print) in prints {
+            let _ = index.insert(print, &row.decision_id, &row.action);
+        }
+    }
+}
+
 /// Remembers an actioned item: stored first, then indexed.
 pub async fn remember(store: &Store, index: &SharedIndex, text: &str, decision: &Decision) {
     if !is_actioned(decision) {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod strikes;
 pub mod ui;
 pub mod writer;
 
@@ -141,6 +142,8 @@ pub struct AppState {
     pub sessions: Arc<ui::UiSessions>,
     /// Fingerprints of actioned content, shared by every engine.
     pub actioned: actioned::SharedIndex,
+    /// Active strike counts, cached briefly.
+    pub strikes: Arc<strikes::StrikeCache>,
 }
 
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
@@ -206,8 +209,14 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
         }
     };
     let engine = engine.with_actioned_index(actioned.clone());
+    let strike_cache = Arc::new(strikes::StrikeCache::default());
     Ok(AppState {
-        writer: writer::DecisionWriter::start(store.clone()),
+        writer: writer::DecisionWriter::start(
+            store.clone(),
+            actioned.clone(),
+            strike_cache.clone(),
+        ),
+        strikes: strike_cache,
         sessions: Arc::new(ui::UiSessions::default()),
         actioned,
         store,

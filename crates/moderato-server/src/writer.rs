@@ -15,17 +15,26 @@ use tokio::sync::{mpsc, oneshot};
 pub const MAX_BATCH: usize = 256;
 
 type Reply = oneshot::Sender<Result<RecordOutcome, String>>;
+type Print = Option<(
+    moderato_store::StoredFingerprint,
+    moderato_detect::neardup::Fingerprint,
+)>;
+type Job = (ContentItem, Decision, Print, Reply);
 
 /// A handle to the writer task.
 #[derive(Clone)]
 pub struct DecisionWriter {
-    sender: mpsc::Sender<(ContentItem, Decision, Reply)>,
+    sender: mpsc::Sender<Job>,
 }
 
 impl DecisionWriter {
     /// Starts the writer task on the current runtime.
-    pub fn start(store: Store) -> DecisionWriter {
-        let (sender, mut receiver) = mpsc::channel::<(ContentItem, Decision, Reply)>(4 * MAX_BATCH);
+    pub fn start(
+        store: Store,
+        actioned: crate::actioned::SharedIndex,
+        strikes: std::sync::Arc<crate::strikes::StrikeCache>,
+    ) -> DecisionWriter {
+        let (sender, mut receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
                 let mut jobs = vec![first];
@@ -35,12 +44,40 @@ impl DecisionWriter {
                         Err(_) => break,
                     }
                 }
-                let (batch, replies): (Vec<(ContentItem, Decision)>, Vec<Reply>) = jobs
-                    .into_iter()
-                    .map(|(item, decision, reply)| ((item, decision), reply))
-                    .unzip();
+                let mut batch = Vec::with_capacity(jobs.len());
+                let mut prints = Vec::with_capacity(jobs.len());
+                let mut replies = Vec::with_capacity(jobs.len());
+                for (item, decision, print, reply) in jobs {
+                    batch.push((item, decision));
+                    prints.push(print);
+                    replies.push(reply);
+                }
                 match store.record_decisions(&batch, crate::now_ms()).await {
                     Ok(outcomes) => {
+                        // Keep this process's strike counts exact.
+                        for ((item, decision), outcome) in batch.iter().zip(&outcomes) {
+                            if let (RecordOutcome::Recorded(_), Some(account)) =
+                                (outcome, decision.account.as_ref())
+                                && let Some(id) =
+                                    item.author.id.as_deref().or(item.author.handle.as_deref())
+                            {
+                                strikes.add(id, account.strikes_added);
+                            }
+                        }
+                        // Fingerprints of newly recorded actioned content, in one more commit.
+                        let new_prints: Vec<_> = prints
+                            .into_iter()
+                            .zip(&outcomes)
+                            .filter(|(_, outcome)| matches!(outcome, RecordOutcome::Recorded(_)))
+                            .filter_map(|(print, _)| print)
+                            .collect();
+                        let rows: Vec<_> = new_prints.iter().map(|(row, _)| row.clone()).collect();
+                        match store.add_fingerprints(&rows).await {
+                            Ok(_) => crate::actioned::index_all(&actioned, &new_prints),
+                            Err(error) => {
+                                tracing::warn!(%error, "failed to store fingerprints of actioned content")
+                            }
+                        }
                         for (reply, outcome) in replies.into_iter().zip(outcomes) {
                             let _ = reply.send(Ok(outcome));
                         }
@@ -57,15 +94,17 @@ impl DecisionWriter {
         DecisionWriter { sender }
     }
 
-    /// Stores one decision through the writer; returns after the commit.
+    /// Stores one decision (and the fingerprint of actioned content) through the writer;
+    /// returns after the commit.
     pub async fn record(
         &self,
         item: ContentItem,
         decision: Decision,
+        print: Print,
     ) -> Result<RecordOutcome, String> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((item, decision, reply))
+            .send((item, decision, print, reply))
             .await
             .map_err(|_| "the decision writer has stopped".to_string())?;
         answer

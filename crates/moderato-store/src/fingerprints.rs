@@ -58,6 +58,45 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Stores several fingerprints in one transaction (one commit); returns how many were new.
+    pub async fn add_fingerprints(
+        &self,
+        fingerprints: &[StoredFingerprint],
+    ) -> Result<u64, StoreError> {
+        if fingerprints.is_empty() {
+            return Ok(0);
+        }
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::database("add fingerprints"))?;
+        let mut added = 0;
+        for fingerprint in fingerprints {
+            let result = sqlx::query(
+                "INSERT INTO content_fingerprints \
+                 (decision_id, content_id, scheme, exact_sha256, minhash_hex, action, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (decision_id) DO NOTHING",
+            )
+            .bind(&fingerprint.decision_id)
+            .bind(&fingerprint.content_id)
+            .bind(&fingerprint.scheme)
+            .bind(&fingerprint.exact_sha256)
+            .bind(&fingerprint.minhash_hex)
+            .bind(&fingerprint.action)
+            .bind(fingerprint.created_at)
+            .execute(&mut *transaction)
+            .await
+            .map_err(StoreError::database("add fingerprints"))?;
+            added += result.rows_affected();
+        }
+        transaction
+            .commit()
+            .await
+            .map_err(StoreError::database("add fingerprints"))?;
+        Ok(added)
+    }
+
     /// Every stored fingerprint, oldest first, so that inserting them in
     /// order lets newer decisions win ties as they did before the restart.
     pub async fn all_fingerprints(&self) -> Result<Vec<StoredFingerprint>, StoreError> {

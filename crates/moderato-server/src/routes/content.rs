@@ -67,8 +67,8 @@ pub(crate) async fn decide_and_store(
         .or_else(|| item.author.handle.clone())
     {
         let active = state
-            .store
-            .active_strike_count(&account, now)
+            .strikes
+            .active(&state.store, &account, now)
             .await
             .map_err(|error| from_store("read strikes", error))?;
         item.author.prior_strikes = item.author.prior_strikes.max(active);
@@ -86,15 +86,15 @@ pub(crate) async fn decide_and_store(
         }
         engine.decide_with_external(&item, signals, &missing)
     };
+    let print = crate::actioned::prepare(&text, &decision);
     match state
         .writer
-        .record(item, decision.clone())
+        .record(item, decision.clone(), print)
         .await
         .map_err(|error| ApiError::internal("record decision", error))?
     {
         RecordOutcome::Recorded(_) => {
             crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
-            crate::actioned::remember(&state.store, &state.actioned, &text, &decision).await;
             let json = serde_json::to_value(&decision)
                 .map_err(|error| ApiError::internal("serialise decision", error))?;
             Ok((StatusCode::CREATED, json))

@@ -370,6 +370,9 @@ pub(crate) async fn perform_review(
         .await
         .map_err(|error| store_error("complete review", error))?;
     crate::actioned::remember(&state.store, &state.actioned, &item.text, &new_decision).await;
+    if let Some(account) = item.author.id.as_deref().or(item.author.handle.as_deref()) {
+        state.strikes.forget(account);
+    }
     metrics::counter!("moderato_reviews_total", "outcome" => input.outcome.clone()).increment(1);
     Ok(new_decision)
 }

@@ -539,3 +539,23 @@ async fn copies_of_actioned_content_are_matched_even_after_a_restart() {
         decision.rules
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strikes_from_the_ledger_escalate_repeated_violations() {
+    let app = TestApp::new("sqlite").await;
+    let mut totals = Vec::new();
+    for index in 0..3 {
+        let (status, decision) = app
+            .post("/v1/content", &app.ingest, json!({"id": format!("t{index}"), "text": "I know where you live and I'm going to kill you", "author": {"id": "repeat"}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        totals.push(decision["account"]["strikes_total"].as_u64().unwrap());
+    }
+    assert_eq!(
+        totals,
+        vec![2, 4, 6],
+        "the platform sent no prior strikes; the ledger did"
+    );
+    let (_, standing) = app.get("/v1/accounts/repeat", &app.viewer).await;
+    assert_eq!(standing["active_strikes"], 6);
+}
