@@ -40,22 +40,10 @@ impl Store {
         &self,
         fingerprint: &StoredFingerprint,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO content_fingerprints \
-             (decision_id, content_id, scheme, exact_sha256, minhash_hex, action, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (decision_id) DO NOTHING",
-        )
-        .bind(&fingerprint.decision_id)
-        .bind(&fingerprint.content_id)
-        .bind(&fingerprint.scheme)
-        .bind(&fingerprint.exact_sha256)
-        .bind(&fingerprint.minhash_hex)
-        .bind(&fingerprint.action)
-        .bind(fingerprint.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::database("add fingerprint"))?;
-        Ok(result.rows_affected() == 1)
+        Ok(self
+            .add_fingerprints(std::slice::from_ref(fingerprint))
+            .await?
+            == 1)
     }
 
     /// Stores several fingerprints in one transaction (one commit); returns how many were new.

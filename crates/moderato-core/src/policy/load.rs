@@ -342,28 +342,8 @@ pub fn load_policy(
                     .map(str::to_string)
             }));
         }
-        let known_list: Vec<String> = known.iter().cloned().collect();
-        let cel_env = Arc::new(cel::Env::stdlib());
-        let synthetic = synthetic_context(&cel_env, &known_list);
-        let mut seen_ids = BTreeMap::new();
-        for (index, (file, raw)) in raw_rules.into_iter().enumerate() {
-            let text = files.get(&file).map(String::as_str).unwrap_or_default();
-            let mut collector = Collector {
-                file: &file,
-                text,
-                diagnostics: Vec::new(),
-            };
-            let _ = validate_rule(
-                index,
-                &file,
-                raw,
-                &known,
-                &synthetic,
-                &mut seen_ids,
-                &mut collector,
-            );
-            diagnostics.extend(collector.diagnostics);
-        }
+        let (_, _, rule_diagnostics) = validate_rules(raw_rules, files, &known);
+        diagnostics.extend(rule_diagnostics);
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(PolicyError { diagnostics });
     };
@@ -512,32 +492,9 @@ pub fn load_policy(
     }
     diagnostics.extend(collector.diagnostics);
 
-    let cel_env = Arc::new(cel::Env::stdlib());
+    let (rules, cel_env, rule_diagnostics) = validate_rules(raw_rules, files, &known);
+    diagnostics.extend(rule_diagnostics);
     let known_list: Vec<String> = known.iter().cloned().collect();
-    let synthetic = synthetic_context(&cel_env, &known_list);
-    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut rules = Vec::new();
-    for (index, (file, raw)) in raw_rules.into_iter().enumerate() {
-        let text = files.get(&file).map(String::as_str).unwrap_or_default();
-        let mut collector = Collector {
-            file: &file,
-            text,
-            diagnostics: Vec::new(),
-        };
-        let rule = validate_rule(
-            index,
-            &file,
-            raw,
-            &known,
-            &synthetic,
-            &mut seen_ids,
-            &mut collector,
-        );
-        diagnostics.extend(collector.diagnostics);
-        if let Some(rule) = rule {
-            rules.push(rule);
-        }
-    }
 
     let claims_text = files
         .get(CLAIMS_FILE)
@@ -1083,4 +1040,39 @@ fn describe_value(value: &cel::Value) -> &'static str {
         cel::Value::Null => "null",
         _ => "a value that is neither true nor false",
     }
+}
+
+/// Validates every rule against the known signals; returns the valid rules, the CEL
+/// environment they were compiled in, and every problem found.
+fn validate_rules(
+    raw_rules: Vec<(String, RawRule)>,
+    files: &BTreeMap<String, String>,
+    known: &BTreeSet<String>,
+) -> (Vec<Rule>, Arc<cel::Env>, Vec<PolicyDiagnostic>) {
+    let cel_env = Arc::new(cel::Env::stdlib());
+    let known_list: Vec<String> = known.iter().cloned().collect();
+    let synthetic = synthetic_context(&cel_env, &known_list);
+    let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut rules = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (index, (file, raw)) in raw_rules.into_iter().enumerate() {
+        let text = files.get(&file).map(String::as_str).unwrap_or_default();
+        let mut collector = Collector {
+            file: &file,
+            text,
+            diagnostics: Vec::new(),
+        };
+        let rule = validate_rule(
+            index,
+            &file,
+            raw,
+            known,
+            &synthetic,
+            &mut seen_ids,
+            &mut collector,
+        );
+        diagnostics.extend(collector.diagnostics);
+        rules.extend(rule);
+    }
+    (rules, cel_env, diagnostics)
 }
