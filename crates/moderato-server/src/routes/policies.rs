@@ -192,6 +192,15 @@ pub async fn diff(
     Path((a, b)): Path<(String, String)>,
 ) -> Result<Json<PolicyDiff>, ApiError> {
     caller.require(&[Role::Viewer, Role::Moderator], "read policies")?;
+    Ok(Json(policy_diff(&state, a, b).await?))
+}
+
+/// Rule-by-rule differences between two stored versions: the one code path of the API and the console.
+pub(crate) async fn policy_diff(
+    state: &AppState,
+    a: String,
+    b: String,
+) -> Result<PolicyDiff, ApiError> {
     let versions = state
         .store
         .list_policies()
@@ -245,7 +254,7 @@ pub async fn diff(
     if old.claims != new.claims {
         settings_changed.push("claims".to_string());
     }
-    Ok(Json(PolicyDiff {
+    Ok(PolicyDiff {
         from: a,
         to: b,
         added: new_rules
@@ -260,5 +269,5 @@ pub async fn diff(
             .collect(),
         changed,
         settings_changed,
-    }))
+    })
 }

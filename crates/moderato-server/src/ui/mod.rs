@@ -106,4 +106,6 @@ pub fn router() -> Router<AppState> {
         .route("/ui/tasks/{id}/review", post(pages::review))
         .route("/ui/items", get(pages::item_lookup))
         .route("/ui/items/{id}", get(pages::item))
+        .route("/ui/policies", get(pages::policies))
+        .route("/ui/transparency", get(pages::transparency))
 }

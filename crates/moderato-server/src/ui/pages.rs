@@ -17,6 +17,7 @@ use super::{COOKIE, UiSession, is_tls, session_id};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
+use crate::routes::policies::{PolicyDiff, policy_diff};
 use crate::routes::reviews::{ReviewRequest, claimed_task, perform_review};
 
 #[derive(Template)]
@@ -681,4 +682,97 @@ pub async fn item(
         decisions,
         audit,
     })
+}
+
+#[derive(Template)]
+#[template(path = "policies.html")]
+struct PoliciesPage {
+    user: Option<String>,
+    csrf: String,
+    flash: Option<String>,
+    versions: Vec<(String, String, String, String, bool)>,
+    from: String,
+    to: String,
+    diff: Option<PolicyDiff>,
+    changed: Vec<(String, String)>,
+}
+
+/// Which versions to compare.
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    #[serde(default)]
+    a: Option<String>,
+    #[serde(default)]
+    b: Option<String>,
+}
+
+/// `GET /ui/policies`: versions, the active one, and a rule-by-rule comparison.
+pub async fn policies(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DiffQuery>,
+) -> Response {
+    let Some(session) = session(&state, &headers) else {
+        return to_login();
+    };
+    let versions = match state.store.list_policies().await {
+        Ok(versions) => versions,
+        Err(error) => return ApiError::internal("policies", error).into_response(),
+    };
+    let (from, to) = (query.a.unwrap_or_default(), query.b.unwrap_or_default());
+    let (diff, flash) = if from.is_empty() || to.is_empty() {
+        (None, None)
+    } else {
+        match policy_diff(&state, from.clone(), to.clone()).await {
+            Ok(diff) => (Some(diff), None),
+            Err(error) => (None, Some(error.to_string())),
+        }
+    };
+    let changed = diff
+        .as_ref()
+        .map(|diff| {
+            diff.changed
+                .iter()
+                .map(|(id, fields)| (id.clone(), fields.join(", ")))
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&PoliciesPage {
+        user: Some(format!(
+            "{} ({})",
+            session.caller.name,
+            session.caller.role.as_str()
+        )),
+        csrf: session.csrf.clone(),
+        flash,
+        versions: versions
+            .into_iter()
+            .map(|version| {
+                (
+                    version.version,
+                    version.digest,
+                    chrono::DateTime::from_timestamp_millis(version.uploaded_at)
+                        .map(|time| time.to_rfc3339())
+                        .unwrap_or_default(),
+                    version.uploaded_by,
+                    version.active,
+                )
+            })
+            .collect(),
+        from,
+        to,
+        diff,
+        changed,
+    })
+}
+
+/// `GET /ui/transparency`: the transparency report over everything stored, as a page.
+pub async fn transparency(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if session(&state, &headers).is_none() {
+        return to_login();
+    }
+    match crate::accountability::transparency_report(&state.store, 0, crate::now_ms() + 1).await {
+        Ok(report) => Html(moderato_core::transparency::render_html(&report)).into_response(),
+        Err(error) => ApiError::internal("transparency report", error).into_response(),
+    }
 }

@@ -153,6 +153,20 @@ async fn console_sign_in_review_escaping_and_csrf() {
         "history shows the review"
     );
 
+    // Policies and transparency pages.
+    let (status, html) = page(&app, "/ui/policies", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("2026.11.25") && html.contains("active"),
+        "versions are listed"
+    );
+    let (status, html) = page(&app, "/ui/policies?a=2026.11.25&b=2026.11.25", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Rules changed"), "a comparison is shown");
+    let (status, html) = page(&app, "/ui/transparency", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Transparency report"));
+
     // Sign out ends the session.
     let (_, _, location, _) =
         form(&app, "/ui/logout", Some(&cookie), &format!("csrf={csrf}")).await;
