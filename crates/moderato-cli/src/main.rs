@@ -99,6 +99,9 @@ enum Command {
         /// Largest accepted request body in bytes.
         #[arg(long, default_value_t = moderato_server::DEFAULT_BODY_LIMIT)]
         max_body_bytes: usize,
+        /// Serve a demo feed at /demo, seeded with the bundled example posts.
+        #[arg(long)]
+        demo: bool,
     },
     /// Manage API tokens.
     Token {
@@ -229,7 +232,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store,
             bind,
             max_body_bytes,
-        } => service::serve(&store, bind, max_body_bytes),
+            demo,
+        } => service::serve(&store, bind, max_body_bytes, demo),
         Command::Token { store, command } => service::token(&store, command),
         Command::Audit { store, command } => service::audit(&store, command),
         Command::Export { store, command } => service::export(&store, command),

@@ -98,6 +98,7 @@ pub fn serve(
     store_args: &StoreArgs,
     bind: SocketAddr,
     body_limit: usize,
+    demo: bool,
 ) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -110,9 +111,16 @@ pub fn serve(
         let store = store_args.open().await?;
         let config = ServerConfig {
             body_limit,
+            demo,
             ..ServerConfig::default()
         };
         let state = prepare_state(store, config).await.context("failed to prepare the server")?;
+        if demo {
+            let seeded = moderato_server::ui::demo::seed(&state)
+                .await
+                .map_err(|error| anyhow::anyhow!("failed to seed the demo feed: {error}"))?;
+            eprintln!("demo feed seeded with {seeded} example posts at http://{bind}/demo");
+        }
         let policy = state.engines.active().policy().clone();
         let _ = moderato_server::metrics::handle();
         let listener = tokio::net::TcpListener::bind(bind)

@@ -601,9 +601,14 @@ pub(crate) fn build_effects(
         ));
     }
     if has(ContentAction::PublicInterestNotice) {
+        // The notice names the most severe rule the exception was applied to.
         let pi_rule = public_interest
-            .and_then(|assessment| assessment.rules.first())
-            .and_then(|id| matched.iter().find(|m| &m.rule.id == id))
+            .and_then(|assessment| {
+                matched
+                    .iter()
+                    .filter(|m| assessment.rules.contains(&m.rule.id))
+                    .max_by_key(|m| m.rule.severity)
+            })
             .map(|m| format!("“{}” ({})", m.rule.title, m.rule.id))
             .unwrap_or(rule_name.clone());
         effects.interstitial = Some(format!(

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Review task lease.
     pub lease_seconds: i64,
+    /// Serve the demo feed at `/demo`.
+    pub demo: bool,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +53,7 @@ impl Default for ServerConfig {
         ServerConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             lease_seconds: 15 * 60,
+            demo: false,
         }
     }
 }
@@ -144,6 +147,8 @@ pub struct AppState {
     pub actioned: actioned::SharedIndex,
     /// Active strike counts, cached briefly.
     pub strikes: Arc<strikes::StrikeCache>,
+    /// Posts shown in the demo feed.
+    pub demo: Arc<ui::demo::DemoFeed>,
 }
 
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
@@ -217,6 +222,7 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
             strike_cache.clone(),
         ),
         strikes: strike_cache,
+        demo: Arc::new(ui::demo::DemoFeed::default()),
         sessions: Arc::new(ui::UiSessions::default()),
         actioned,
         store,

@@ -7,6 +7,7 @@
 //! module must never render unescaped user content or accept a form without
 //! its CSRF token.
 
+pub mod demo;
 mod pages;
 
 use std::collections::HashMap;
@@ -108,4 +109,6 @@ pub fn router() -> Router<AppState> {
         .route("/ui/items/{id}", get(pages::item))
         .route("/ui/policies", get(pages::policies))
         .route("/ui/transparency", get(pages::transparency))
+        .route("/demo", get(demo::feed))
+        .route("/demo/post", post(demo::post))
 }

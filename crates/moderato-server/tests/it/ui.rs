@@ -179,3 +179,65 @@ async fn console_sign_in_review_escaping_and_csrf() {
     let response = app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.headers().get("location").unwrap(), "/ui/login");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_feed_renders_each_rung_and_takes_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = moderato_store::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
+    let config = moderato_server::ServerConfig {
+        demo: true,
+        ..Default::default()
+    };
+    let state = moderato_server::prepare_state(store, config).await.unwrap();
+    assert_eq!(moderato_server::ui::demo::seed(&state).await.unwrap(), 10);
+    let router = moderato_server::app(state);
+    let get = |router: axum::Router| async move {
+        let response = router
+            .oneshot(Request::builder().uri("/demo").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+            .into_owned()
+    };
+    let html = get(router.clone()).await;
+    // The public-interest notice: an interstitial naming the rule, a View control, interactions off but quote.
+    let notice = html
+        .split("<article")
+        .find(|post| post.contains("data-action=\"public_interest_notice\""))
+        .unwrap();
+    assert!(notice.contains("<details class=\"screen\"><summary>This post broke the rule “Glorification of violence”"), "{notice}");
+    assert!(
+        notice.contains(">Reply</button>") && notice.matches("disabled title=").count() == 3,
+        "{notice}"
+    );
+    assert!(!notice.contains("disabled title=\"Turned off because this post broke the rule “Glorification of violence”.\">Quote"));
+    // A removed post is a tombstone that names the rule and never shows the text.
+    let removed = html
+        .split("<article")
+        .find(|post| post.contains("data-action=\"remove, strike, suspend_account\""))
+        .unwrap();
+    assert!(
+        removed.contains("removed for breaking the rule “Threats of violence”")
+            && !removed.contains("I know where you live"),
+        "{removed}"
+    );
+    // A context note with its correction link.
+    assert!(html.contains("Voting by mail is secure") && html.contains("https://www.cisa.gov/"));
+
+    let request = Request::builder()
+        .method("POST")
+        .uri("/demo/post")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("text=%3Cscript%3Ealert(1)%3C%2Fscript%3E+hello"))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let html = get(router).await;
+    assert!(
+        !html.contains("<script>alert(1)") && html.contains("hello"),
+        "a visitor's post is escaped"
+    );
+}
