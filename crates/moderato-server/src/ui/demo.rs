@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use moderato_core::{ContentAction, ContentItem, Decision};
 use serde::Deserialize;
@@ -196,10 +196,7 @@ pub async fn post(
     if !state.config.demo {
         return StatusCode::NOT_FOUND.into_response();
     }
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST))
-        && let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str())
-        && !origin.ends_with(&format!("//{host}"))
-    {
+    if super::is_cross_site(&headers) {
         return (StatusCode::FORBIDDEN, "cross-site posts are refused").into_response();
     }
     let text: String = form.text.chars().take(2000).collect();

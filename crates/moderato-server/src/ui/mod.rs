@@ -88,6 +88,21 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// Whether a form post comes from another site (its `Origin` is not this host).
+/// Forms without a session (sign-in, the demo feed) rely on this instead of a CSRF token.
+pub fn is_cross_site(headers: &HeaderMap) -> bool {
+    match (
+        headers.get(axum::http::header::ORIGIN),
+        headers.get(axum::http::header::HOST),
+    ) {
+        (Some(origin), Some(host)) => match (origin.to_str(), host.to_str()) {
+            (Ok(origin), Ok(host)) => !origin.ends_with(&format!("//{host}")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether the request came over TLS (directly or through a proxy that says so).
 pub fn is_tls(headers: &HeaderMap) -> bool {
     headers

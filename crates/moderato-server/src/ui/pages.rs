@@ -13,7 +13,7 @@ use moderato_core::review::{PublicInterestReview, ReviewOutcome};
 use moderato_core::{CONTENT_ACTIONS_FOR_REVIEW, Decision};
 use serde::Deserialize;
 
-use super::{COOKIE, UiSession, is_tls, session_id};
+use super::{COOKIE, UiSession, is_cross_site, is_tls, session_id};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -101,6 +101,11 @@ fn session(state: &AppState, headers: &HeaderMap) -> Option<UiSession> {
     session_id(headers).and_then(|id| state.sessions.get(&id))
 }
 
+/// "alice (moderator)" for the page header.
+fn user_label(session: &UiSession) -> String {
+    format!("{} ({})", session.caller.name, session.caller.role.as_str())
+}
+
 fn to_login() -> Response {
     Redirect::to("/ui/login").into_response()
 }
@@ -173,10 +178,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     // Cross-site sign-in attempts are refused (login CSRF).
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST))
-        && let (Ok(origin), Ok(host)) = (origin.to_str(), host.to_str())
-        && !origin.ends_with(&format!("//{host}"))
-    {
+    if is_cross_site(&headers) {
         return forbidden("cross-site sign-in refused");
     }
     let found = state
@@ -262,11 +264,7 @@ pub async fn queues(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Err(error) => return ApiError::internal("queues", error).into_response(),
     };
     render(&QueuesPage {
-        user: Some(format!(
-            "{} ({})",
-            session.caller.name,
-            session.caller.role.as_str()
-        )),
+        user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
         flash: None,
         queues: summaries
@@ -437,11 +435,7 @@ pub async fn task(
         .collect();
     let effects = &decision.effects;
     render(&TaskPage {
-        user: Some(format!(
-            "{} ({})",
-            session.caller.name,
-            session.caller.role.as_str()
-        )),
+        user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
         flash: None,
         task_id: id,
@@ -665,11 +659,7 @@ pub async fn item(
         Err(error) => return ApiError::internal("audit", error).into_response(),
     };
     render(&ItemPage {
-        user: Some(format!(
-            "{} ({})",
-            session.caller.name,
-            session.caller.role.as_str()
-        )),
+        user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
         flash: None,
         content_id,
@@ -738,11 +728,7 @@ pub async fn policies(
         })
         .unwrap_or_default();
     render(&PoliciesPage {
-        user: Some(format!(
-            "{} ({})",
-            session.caller.name,
-            session.caller.role.as_str()
-        )),
+        user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
         flash,
         versions: versions
