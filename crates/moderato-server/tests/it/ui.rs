@@ -235,6 +235,18 @@ async fn demo_feed_renders_each_rung_and_takes_posts() {
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cross_site = Request::builder()
+        .method("POST")
+        .uri("/demo/post")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "moderato.example")
+        .header("origin", "https://evil.example")
+        .body(Body::from("text=hi"))
+        .unwrap();
+    assert_eq!(
+        router.clone().oneshot(cross_site).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let html = get(router).await;
     assert!(
         !html.contains("<script>alert(1)") && html.contains("hello"),
