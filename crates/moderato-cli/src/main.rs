@@ -9,6 +9,7 @@ mod model_commands;
 mod policy_commands;
 mod render;
 mod service;
+mod stream;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -30,6 +31,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where `serve` sends submitted content.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum IngestMode {
+    Inline,
+    Nats,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +110,31 @@ enum Command {
         /// Serve a demo feed at /demo, seeded with the bundled example posts.
         #[arg(long)]
         demo: bool,
+        /// `inline`: decide submitted content in this process; `nats`: publish it to the stream for `moderato worker`s (answers 202).
+        #[arg(long, value_enum, default_value = "inline")]
+        ingest: IngestMode,
+        #[command(flatten)]
+        stream: stream::StreamArgs,
+    },
+    /// Decide content from a NATS JetStream stream into the shared database (run several; they share the work).
+    Worker {
+        #[command(flatten)]
+        store: service::StoreArgs,
+        #[command(flatten)]
+        args: stream::WorkerArgs,
+    },
+    /// Publish a JSONL file of content items to the stream, as a platform's producer would.
+    Publish {
+        /// JSONL file, one item per line.
+        input: PathBuf,
+        #[command(flatten)]
+        stream: stream::StreamArgs,
+        /// Publish repeated items again instead of letting the stream drop them (Nats-Msg-Id off).
+        #[arg(long)]
+        no_dedupe: bool,
+        /// No progress display.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Manage API tokens.
     Token {
@@ -233,7 +266,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             max_body_bytes,
             demo,
-        } => service::serve(&store, bind, max_body_bytes, demo),
+            ingest,
+            stream,
+        } => service::serve(
+            &store,
+            bind,
+            max_body_bytes,
+            demo,
+            (ingest == IngestMode::Nats).then_some(stream),
+        ),
+        Command::Worker { store, args } => stream::worker(&store, args),
+        Command::Publish {
+            input,
+            stream,
+            no_dedupe,
+            quiet,
+        } => stream::publish(&stream, &input, no_dedupe, quiet),
         Command::Token { store, command } => service::token(&store, command),
         Command::Audit { store, command } => service::audit(&store, command),
         Command::Export { store, command } => service::export(&store, command),

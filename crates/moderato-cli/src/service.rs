@@ -99,6 +99,7 @@ pub fn serve(
     bind: SocketAddr,
     body_limit: usize,
     demo: bool,
+    ingest: Option<crate::stream::StreamArgs>,
 ) -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -114,7 +115,19 @@ pub fn serve(
             demo,
             ..ServerConfig::default()
         };
-        let state = prepare_state(store, config).await.context("failed to prepare the server")?;
+        let mut state = prepare_state(store, config).await.context("failed to prepare the server")?;
+        if let Some(stream) = &ingest {
+            state.ingest = Some(crate::stream::nats_ingest(stream).await?);
+            eprintln!(
+                "submitted content goes to the stream `{}` ({}.content) for `moderato worker`s",
+                stream.stream, stream.subject_prefix
+            );
+        }
+        // Policy activations and actioned content from other processes sharing the database.
+        tokio::spawn(
+            moderato_server::follow::Follower::new(state.clone())
+                .run(moderato_server::follow::DEFAULT_POLL_INTERVAL),
+        );
         if demo {
             let seeded = moderato_server::ui::demo::seed(&state)
                 .await
@@ -132,9 +145,7 @@ pub fn serve(
             policy.id, policy.version
         );
         axum::serve(listener, app(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(crate::stream::shutdown_signal())
             .await
             .context("server failed")?;
         Ok(ExitCode::SUCCESS)

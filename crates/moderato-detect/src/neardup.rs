@@ -60,9 +60,9 @@
 //!    old fingerprint in the index, so its near-duplicates still match (with
 //!    the overturned decision's id as evidence).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use moderato_core::decision::{Evidence, Signal};
@@ -424,6 +424,18 @@ pub struct ActionedIndex {
     signatures: Vec<u32>,
     entries: Vec<Entry>,
     actions: Vec<String>,
+    /// Hashes of the decision ids indexed, so that inserting a decision's
+    /// fingerprint twice (as processes sharing a database do) adds it once.
+    decisions: HashSet<u64>,
+}
+
+/// A 64-bit key for a decision id (SipHash with fixed keys: stable within a
+/// process, which is all the duplicate check needs; two ids sharing a key
+/// among a million entries has odds of about 1 in 30 million).
+fn decision_key(decision_id: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    decision_id.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Default for ActionedIndex {
@@ -459,6 +471,7 @@ impl ActionedIndex {
             signatures: Vec::new(),
             entries: Vec::new(),
             actions: Vec::new(),
+            decisions: HashSet::new(),
         }
     }
 
@@ -466,6 +479,7 @@ impl ActionedIndex {
     /// stored fingerprints at start-up.
     pub fn reserve(&mut self, additional: usize) {
         self.exact.reserve(additional);
+        self.decisions.reserve(additional);
         for band in &mut self.bands {
             band.reserve(additional);
         }
@@ -499,6 +513,10 @@ impl ActionedIndex {
         action: &str,
     ) -> Result<(), FingerprintError> {
         check_signature_length(&fingerprint.minhash)?;
+        if !self.decisions.insert(decision_key(decision_id)) {
+            // Already indexed (another process's copy of the same row).
+            return Ok(());
+        }
         let id = u32::try_from(self.entries.len())
             .ok()
             .filter(|id| *id != NO_ENTRY)
@@ -690,6 +708,18 @@ mod tests {
             let variant_print = print(variant);
             assert_eq!(variant_print.exact, plain.exact, "{variant}");
         }
+    }
+
+    #[test]
+    fn a_decision_is_indexed_once() {
+        let mut index = ActionedIndex::new();
+        let first = print("Send your bitcoin to this wallet and double it today");
+        index.insert(&first, "dec-1", "remove").unwrap();
+        index.insert(&first, "dec-1", "remove").unwrap();
+        assert_eq!(index.len(), 1);
+        index.insert(&first, "dec-2", "remove").unwrap();
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.lookup(&first).unwrap().decision_id, "dec-2");
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub enum ApiError {
     /// A policy pack failed validation (422).
     #[error("policy pack is invalid")]
     InvalidPolicy(moderato_core::PolicyError),
+    /// A dependency (the stream) is unavailable; retry later (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else (500); details are logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -109,6 +112,11 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-policy",
                 "Invalid policy pack",
+            ),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
             ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,6 +10,8 @@ pub mod accountability;
 pub mod actioned;
 pub mod auth;
 pub mod error;
+pub mod follow;
+pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -31,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{Role, generate_token};
 pub use error::ApiError;
+pub use routes::content::decide_and_store;
 
 /// Largest accepted request body, in bytes (a batch of 1,000 items of a few KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -149,6 +152,9 @@ pub struct AppState {
     pub strikes: Arc<strikes::StrikeCache>,
     /// Posts shown in the demo feed.
     pub demo: Arc<ui::demo::DemoFeed>,
+    /// Where submitted content goes when it is not decided inline
+    /// (`serve --ingest nats`); `None` decides inline.
+    pub ingest: Option<Arc<dyn ingest::Ingest>>,
 }
 
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
@@ -223,6 +229,7 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
         ),
         strikes: strike_cache,
         demo: Arc::new(ui::demo::DemoFeed::default()),
+        ingest: None,
         sessions: Arc::new(ui::UiSessions::default()),
         actioned,
         store,

@@ -108,6 +108,7 @@ pub(crate) async fn insert_decision(
     decided_by: &str,
     previous_decision_id: Option<&str>,
     account_id: Option<&str>,
+    idempotency_key: Option<&str>,
     now_ms: i64,
 ) -> Result<InsertedDecision, StoreError> {
     let duplicate = sqlx::query("SELECT decision_id FROM decisions WHERE decision_id = $1")
@@ -127,7 +128,8 @@ pub(crate) async fn insert_decision(
     sqlx::query(
         "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
          policy_version, policy_digest, action, review_required, decision_json, decided_by, \
-         account_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         account_id, created_at, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&decision.decision_id)
     .bind(content_id)
@@ -141,6 +143,7 @@ pub(crate) async fn insert_decision(
     .bind(decided_by)
     .bind(account_id)
     .bind(now_ms)
+    .bind(idempotency_key)
     .execute(&mut **transaction)
     .await
     .map_err(StoreError::database("insert decision"))?;
@@ -148,6 +151,22 @@ pub(crate) async fn insert_decision(
         decision_json,
         action,
     })
+}
+
+/// The idempotency key of an automated decision: SHA-256 over the content id,
+/// the text and the decision it replaces (empty for the first), with the
+/// text length-prefixed so that no two different triples share their bytes.
+/// A redelivered item has the same key, so the unique index on
+/// `decisions.idempotency_key` refuses a second decision for it.
+pub fn idempotency_key(content_id: &str, text: &str, previous_decision_id: Option<&str>) -> String {
+    let mut bytes = Vec::with_capacity(content_id.len() + text.len() + 64);
+    bytes.extend_from_slice(content_id.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(&(text.len() as u64).to_be_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(previous_decision_id.unwrap_or_default().as_bytes());
+    sha256_hex(&bytes)
 }
 
 /// The stored decision JSON and action name of `decision`.
@@ -528,6 +547,11 @@ async fn record_in(
         SYSTEM_DECIDER,
         previous_decision_id.as_deref(),
         account_id,
+        Some(&idempotency_key(
+            &item.id,
+            &item.text,
+            previous_decision_id.as_deref(),
+        )),
         now_ms,
     )
     .await?;
@@ -743,9 +767,9 @@ async fn record_batch_in(
         transaction,
         "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
          policy_version, policy_digest, action, review_required, decision_json, decided_by, \
-         account_id, created_at)",
+         account_id, created_at, idempotency_key)",
         "",
-        12,
+        13,
         planned
             .iter()
             .map(|record| {
@@ -763,6 +787,11 @@ async fn record_batch_in(
                     Param::from(SYSTEM_DECIDER),
                     Param::from(record.account_id),
                     Param::from(now_ms),
+                    Param::from(idempotency_key(
+                        &record.item.id,
+                        &record.item.text,
+                        record.previous_decision_id.as_deref(),
+                    )),
                 ]
             })
             .collect(),

@@ -85,6 +85,23 @@ impl Store {
         Ok(added)
     }
 
+    /// Fingerprints stored at or after `since_ms` (by their `created_at`),
+    /// oldest first: what another process added since it last looked.
+    pub async fn fingerprints_since(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<StoredFingerprint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT decision_id, content_id, scheme, exact_sha256, minhash_hex, action, created_at \
+             FROM content_fingerprints WHERE created_at >= $1 ORDER BY created_at, decision_id",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("read fingerprints"))?;
+        rows.iter().map(read_fingerprint).collect()
+    }
+
     /// Every stored fingerprint, oldest first, so that inserting them in
     /// order lets newer decisions win ties as they did before the restart.
     pub async fn all_fingerprints(&self) -> Result<Vec<StoredFingerprint>, StoreError> {

@@ -13,6 +13,7 @@ mod accounts;
 mod appeals;
 mod audit;
 mod bulk;
+mod charts;
 mod decisions;
 mod error;
 mod fingerprints;

@@ -556,6 +556,7 @@ impl Store {
                 reviewer,
                 Some(&task.decision_id),
                 account_id.as_deref(),
+                None,
                 now_ms,
             )
             .await?;

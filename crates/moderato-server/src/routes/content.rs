@@ -43,17 +43,23 @@ pub struct ContentState {
 pub struct BatchResult {
     /// Index in the request.
     pub index: usize,
-    /// HTTP-like status: 201 new, 200 existing, 400 invalid.
+    /// HTTP-like status: 201 new, 200 existing, 202 queued on the stream, 400 invalid.
     pub status: u16,
     /// The decision, when there is one.
     #[schema(value_type = Object)]
     pub decision: Option<serde_json::Value>,
+    /// The stream's receipt, when the item was queued (`serve --ingest nats`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<crate::ingest::IngestReceipt>,
     /// The problem, for invalid items.
     pub error: Option<String>,
 }
 
-/// Decides one item: parse, fill strikes from the ledger, decide, store with its audit entry.
-pub(crate) async fn decide_and_store(
+/// Decides one item: fill strikes from the ledger, decide, store with its
+/// audit entry (through the group-commit writer). Returns 201 and the new
+/// decision, or 200 and the stored one for a resubmission (same id and
+/// text). The API and the stream workers both decide through here.
+pub async fn decide_and_store(
     state: &AppState,
     mut item: ContentItem,
 ) -> Result<(StatusCode, serde_json::Value), ApiError> {
@@ -87,12 +93,16 @@ pub(crate) async fn decide_and_store(
         engine.decide_with_external(&item, signals, &missing)
     };
     let print = crate::actioned::prepare(&text, &decision);
-    match state
+    let decided = Instant::now();
+    metrics::histogram!("moderato_evaluate_seconds")
+        .record(decided.duration_since(started).as_secs_f64());
+    let recorded = state
         .writer
         .record(item, decision.clone(), print)
         .await
-        .map_err(|error| ApiError::internal("record decision", error))?
-    {
+        .map_err(|error| ApiError::internal("record decision", error))?;
+    metrics::histogram!("moderato_store_seconds").record(decided.elapsed().as_secs_f64());
+    match recorded {
         RecordOutcome::Recorded(_) => {
             crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
             let json = serde_json::to_value(&decision)
@@ -109,6 +119,7 @@ pub(crate) async fn decide_and_store(
     responses(
         (status = 201, description = "New decision", body = Object),
         (status = 200, description = "Same id and text as before: the stored decision", body = Object),
+        (status = 202, description = "Queued on the stream (`serve --ingest nats`); a worker decides it", body = crate::ingest::IngestReceipt),
         (status = 400, description = "Invalid item", body = crate::error::Problem),
         (status = 401, description = "No valid token", body = crate::error::Problem),
         (status = 403, description = "Role may not submit", body = crate::error::Problem),
@@ -127,6 +138,13 @@ pub async fn submit(
         field: None,
     })?;
     let item = state.engines.active().parse(text)?;
+    if let Some(ingest) = &state.ingest {
+        let receipt = ingest
+            .submit(&item, &bytes)
+            .await
+            .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+        return Ok((StatusCode::ACCEPTED, Json(receipt)).into_response());
+    }
     let (status, decision) = decide_and_store(&state, item).await?;
     Ok((status, Json(decision)).into_response())
 }
@@ -159,13 +177,31 @@ pub async fn submit_batch(
     let engine = state.engines.active();
     let mut results = Vec::with_capacity(items.len());
     for (index, value) in items.into_iter().enumerate() {
-        let parsed = engine.parse(&value.to_string());
+        let raw = value.to_string();
+        let parsed = engine.parse(&raw);
         let result = match parsed {
+            Ok(item) if state.ingest.is_some() => {
+                let receipt = match &state.ingest {
+                    Some(ingest) => ingest
+                        .submit(&item, raw.as_bytes())
+                        .await
+                        .map_err(|error| ApiError::Unavailable(error.to_string()))?,
+                    None => return Err(ApiError::Internal("ingest".into())),
+                };
+                BatchResult {
+                    index,
+                    status: 202,
+                    decision: None,
+                    queued: Some(receipt),
+                    error: None,
+                }
+            }
             Ok(item) => match decide_and_store(&state, item).await {
                 Ok((status, decision)) => BatchResult {
                     index,
                     status: status.as_u16(),
                     decision: Some(decision),
+                    queued: None,
                     error: None,
                 },
                 Err(ApiError::Internal(context)) => return Err(ApiError::Internal(context)),
@@ -173,6 +209,7 @@ pub async fn submit_batch(
                     index,
                     status: 400,
                     decision: None,
+                    queued: None,
                     error: Some(error.to_string()),
                 },
             },
@@ -180,6 +217,7 @@ pub async fn submit_batch(
                 index,
                 status: 400,
                 decision: None,
+                queued: None,
                 error: Some(format!("[{index}] {error}")),
             },
         };

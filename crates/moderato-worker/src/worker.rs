@@ -1,0 +1,468 @@
+//! The worker loop: pull, validate, decide and store, publish, acknowledge.
+//!
+//! In-flight work is bounded by `concurrency` (a semaphore taken before each
+//! pull), so a slow database slows the pulls instead of piling items up in
+//! memory. Concurrent items meet in the server's group-commit writer, which
+//! stores them in one transaction.
+//!
+//! Per item, in this order: (1) an item that cannot be processed -- too
+//! large, not UTF-8, not a valid content item -- goes to the dead-letter
+//! subject with its reason at once, since redelivery cannot change it; (2)
+//! an item already delivered more than `max_deliveries` times goes there
+//! too, so a message that keeps failing never blocks the stream; (3) the
+//! decision is stored (or the stored one found, for a redelivery) and
+//! published to the decisions subject, and only then is the item
+//! acknowledged; (4) a failure on the way (database, stream) leaves the item
+//! unacknowledged with a delayed redelivery. This module must never
+//! acknowledge an item whose decision is not committed and published.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::consumer::{AckPolicy, pull};
+use async_nats::jetstream::{self, AckKind, Message};
+use futures_util::StreamExt;
+use moderato_server::{ApiError, AppState, decide_and_store};
+use tokio::sync::Semaphore;
+
+use crate::WorkerError;
+use crate::topology::{Topology, ensure_streams};
+
+/// Settings of a worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Streams, subjects and consumer.
+    pub topology: Topology,
+    /// Most items in flight in this worker.
+    pub concurrency: usize,
+    /// How long the stream waits for an acknowledgement before it
+    /// redelivers an item (to this or another worker).
+    pub ack_wait: Duration,
+    /// Deliveries after which an item that still fails goes to the dead
+    /// letters.
+    pub max_deliveries: i64,
+    /// Largest item accepted, in bytes of JSON.
+    pub max_item_bytes: usize,
+    /// How often the shared database is polled for a newly activated policy
+    /// and for content actioned by other processes.
+    pub poll_interval: Duration,
+    /// Stop once the stream has been empty (nothing pending, nothing in
+    /// flight) for this long; `None` runs until shut down.
+    pub exit_when_idle: Option<Duration>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> WorkerConfig {
+        WorkerConfig {
+            topology: Topology::default(),
+            concurrency: 256,
+            ack_wait: Duration::from_secs(30),
+            max_deliveries: 5,
+            max_item_bytes: 256 * 1024,
+            poll_interval: moderato_server::follow::DEFAULT_POLL_INTERVAL,
+            exit_when_idle: None,
+        }
+    }
+}
+
+/// Counts of what a worker did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WorkerSummary {
+    /// Items with a new decision.
+    pub decided: u64,
+    /// Redelivered or repeated items that found their stored decision.
+    pub existing: u64,
+    /// Items sent to the dead letters.
+    pub dead_letters: u64,
+    /// Items left for redelivery after a failure.
+    pub retries: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    decided: AtomicU64,
+    existing: AtomicU64,
+    dead_letters: AtomicU64,
+    retries: AtomicU64,
+}
+
+impl Counters {
+    fn summary(&self) -> WorkerSummary {
+        WorkerSummary {
+            decided: self.decided.load(Ordering::Relaxed),
+            existing: self.existing.load(Ordering::Relaxed),
+            dead_letters: self.dead_letters.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What happened to one item.
+enum Outcome {
+    Decided,
+    Existing,
+    DeadLetter,
+    Retry,
+}
+
+struct Shared {
+    state: AppState,
+    context: jetstream::Context,
+    config: WorkerConfig,
+    counters: Counters,
+}
+
+/// Runs a worker until `shutdown` resolves (or, with `exit_when_idle`, the
+/// stream stays empty): creates the streams and the durable consumer if
+/// needed, follows the shared database for policy activations, and
+/// processes items. In-flight items are finished before it returns.
+pub async fn run_worker(
+    state: AppState,
+    client: async_nats::Client,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<WorkerSummary, WorkerError> {
+    let context = jetstream::new(client);
+    let stream = ensure_streams(&context, &config.topology).await?;
+    let mut consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .get_or_create_consumer(
+            &config.topology.consumer,
+            pull::Config {
+                durable_name: Some(config.topology.consumer.clone()),
+                ack_policy: AckPolicy::Explicit,
+                ack_wait: config.ack_wait,
+                // Unbounded here: the worker bounds deliveries itself, so
+                // that an item past the bound reaches the dead letters
+                // instead of silently stopping.
+                max_deliver: -1,
+                max_ack_pending: 20_000,
+                filter_subject: config.topology.content_subject.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|error| WorkerError::jetstream("create consumer")(error.to_string()))?;
+
+    // Policy activations and actioned content from other processes.
+    let follower = tokio::spawn(
+        moderato_server::follow::Follower::new(state.clone()).run(config.poll_interval),
+    );
+
+    let concurrency = config.concurrency.max(1);
+    let shared = Arc::new(Shared {
+        state,
+        context,
+        config: config.clone(),
+        counters: Counters::default(),
+    });
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(concurrency)
+        .heartbeat(Duration::from_secs(5))
+        .expires(Duration::from_secs(30))
+        .messages()
+        .await
+        .map_err(|error| WorkerError::jetstream("pull messages")(error.to_string()))?;
+
+    let mut idle_since: Option<Instant> = None;
+    let mut lag_check = tokio::time::interval(Duration::from_secs(1));
+    lag_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    let result = loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break Ok(()),
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break Ok(()),
+            },
+        };
+        let next = tokio::select! {
+            () = &mut shutdown => break Ok(()),
+            next = messages.next() => next,
+            _ = lag_check.tick() => {
+                drop(permit);
+                match consumer.info().await {
+                    Ok(info) => {
+                        metrics::gauge!("moderato_worker_lag").set(info.num_pending as f64);
+                        metrics::gauge!("moderato_worker_ack_pending").set(info.num_ack_pending as f64);
+                        let in_flight = concurrency - permits.available_permits();
+                        let empty = info.num_pending == 0 && info.num_ack_pending == 0 && in_flight == 0;
+                        match (config.exit_when_idle, empty) {
+                            (Some(limit), true) => {
+                                let since = *idle_since.get_or_insert_with(Instant::now);
+                                if since.elapsed() >= limit {
+                                    break Ok(());
+                                }
+                            }
+                            _ => idle_since = None,
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "could not read the consumer's state"),
+                }
+                continue;
+            }
+        };
+        match next {
+            Some(Ok(message)) => {
+                idle_since = None;
+                let shared = shared.clone();
+                metrics::gauge!("moderato_worker_in_flight").increment(1.0);
+                tokio::spawn(async move {
+                    let outcome = handle(&shared, message).await;
+                    let counter = match outcome {
+                        Outcome::Decided => &shared.counters.decided,
+                        Outcome::Existing => &shared.counters.existing,
+                        Outcome::DeadLetter => &shared.counters.dead_letters,
+                        Outcome::Retry => &shared.counters.retries,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    metrics::gauge!("moderato_worker_in_flight").decrement(1.0);
+                    drop(permit);
+                });
+            }
+            Some(Err(error)) => {
+                drop(permit);
+                tracing::warn!(%error, "pulling from the stream failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            None => {
+                break Err(WorkerError::JetStream {
+                    context: "pull messages",
+                    message: "the message stream ended".to_string(),
+                });
+            }
+        }
+    };
+    // Finish what is in flight before returning.
+    let _ = permits.acquire_many(concurrency as u32).await;
+    follower.abort();
+    result.map(|()| shared.counters.summary())
+}
+
+/// Processes one item; see the module docs for the order of steps.
+async fn handle(shared: &Shared, message: Message) -> Outcome {
+    let (delivered, sequence) = match message.info() {
+        Ok(info) => (info.delivered, info.stream_sequence),
+        Err(_) => (1, 0),
+    };
+    if delivered > 1 {
+        metrics::counter!("moderato_worker_redeliveries_total").increment(1);
+    }
+    let payload = message.payload.clone();
+    if payload.len() > shared.config.max_item_bytes {
+        let reason = format!(
+            "oversized: {} bytes, more than the {} allowed",
+            payload.len(),
+            shared.config.max_item_bytes
+        );
+        return dead_letter(shared, &message, "oversized", &reason, delivered, sequence).await;
+    }
+    let text = match std::str::from_utf8(&payload) {
+        Ok(text) => text,
+        Err(error) => {
+            let reason = format!("not UTF-8: {error}");
+            return dead_letter(shared, &message, "not_utf8", &reason, delivered, sequence).await;
+        }
+    };
+    let engine = shared.state.engines.active();
+    let item = match engine.parse(text) {
+        Ok(item) => item,
+        Err(error) => {
+            let reason = format!("invalid content item: {error}");
+            return dead_letter(shared, &message, "invalid", &reason, delivered, sequence).await;
+        }
+    };
+    drop(engine);
+    if delivered > shared.config.max_deliveries {
+        let reason = format!(
+            "not processed after {} deliveries (the limit is {})",
+            delivered - 1,
+            shared.config.max_deliveries
+        );
+        return dead_letter(
+            shared,
+            &message,
+            "max_deliveries",
+            &reason,
+            delivered,
+            sequence,
+        )
+        .await;
+    }
+    let content_id = item.id.clone();
+    let started = Instant::now();
+    let (status, decision) = match decide_and_store(&shared.state, item).await {
+        Ok(result) => result,
+        Err(ApiError::InvalidInput { detail, .. }) => {
+            let reason = format!("invalid content item: {detail}");
+            return dead_letter(shared, &message, "invalid", &reason, delivered, sequence).await;
+        }
+        Err(error) => {
+            tracing::warn!(%error, %content_id, delivered, "deciding failed; the item will be redelivered");
+            return retry(&message, delivered).await;
+        }
+    };
+    metrics::histogram!("moderato_worker_store_seconds").record(started.elapsed().as_secs_f64());
+    let existing = status.as_u16() == 200;
+    let decision_id = decision
+        .get("decision_id")
+        .and_then(|value| value.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let mut headers = HeaderMap::new();
+    // A republished decision (after a redelivery) carries the same id, so
+    // the decisions stream keeps one copy within its duplicate window.
+    headers.insert("Nats-Msg-Id", decision_id.as_str());
+    headers.insert("Moderato-Content-Id", content_id.as_str());
+    let body = match serde_json::to_vec(&decision) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "could not serialise a decision");
+            return retry(&message, delivered).await;
+        }
+    };
+    let published = async {
+        shared
+            .context
+            .publish_with_headers(
+                shared.config.topology.decisions_subject.clone(),
+                headers,
+                body.into(),
+            )
+            .await?
+            .await
+    }
+    .await;
+    if let Err(error) = published {
+        tracing::warn!(%error, %content_id, "publishing the decision failed; the item will be redelivered");
+        return retry(&message, delivered).await;
+    }
+    if let Err(error) = message.ack().await {
+        // The decision is stored: a redelivery finds it and publishes it again.
+        tracing::warn!(%error, %content_id, "acknowledging failed; the item will be redelivered");
+        return retry(&message, delivered).await;
+    }
+    let outcome = if existing { "existing" } else { "decided" };
+    metrics::counter!("moderato_worker_messages_total", "outcome" => outcome).increment(1);
+    if existing {
+        Outcome::Existing
+    } else {
+        Outcome::Decided
+    }
+}
+
+/// Leaves the item for redelivery after a delay that grows with its
+/// deliveries (1 s, 2 s, 4 s ... up to 30 s).
+async fn retry(message: &Message, delivered: i64) -> Outcome {
+    metrics::counter!("moderato_worker_messages_total", "outcome" => "retry").increment(1);
+    let exponent = u32::try_from(delivered.clamp(1, 6) - 1).unwrap_or(0);
+    let delay = Duration::from_secs(2u64.pow(exponent).min(30));
+    if let Err(error) = message.ack_with(AckKind::Nak(Some(delay))).await {
+        tracing::warn!(%error, "could not ask for a redelivery; the ack wait will bring it back");
+    }
+    Outcome::Retry
+}
+
+/// Publishes the item with its reason to the dead letters, then
+/// acknowledges it. If the dead-letter publish fails, the item stays
+/// unacknowledged and comes back.
+async fn dead_letter(
+    shared: &Shared,
+    message: &Message,
+    kind: &'static str,
+    reason: &str,
+    delivered: i64,
+    sequence: u64,
+) -> Outcome {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "Nats-Msg-Id",
+        format!("dead-{}-{sequence}", shared.config.topology.stream).as_str(),
+    );
+    headers.insert("Moderato-Reason", reason_header(reason).as_str());
+    headers.insert("Moderato-Reason-Kind", kind);
+    headers.insert("Moderato-Stream-Sequence", sequence.to_string().as_str());
+    headers.insert("Moderato-Deliveries", delivered.to_string().as_str());
+    let published = async {
+        shared
+            .context
+            .publish_with_headers(
+                shared.config.topology.dead_letter_subject.clone(),
+                headers,
+                message.payload.clone(),
+            )
+            .await?
+            .await
+    }
+    .await;
+    if let Err(error) = published {
+        tracing::warn!(%error, sequence, "publishing a dead letter failed; the item will be redelivered");
+        return retry(message, delivered).await;
+    }
+    tracing::warn!(sequence, kind, reason, "item sent to the dead letters");
+    metrics::counter!("moderato_worker_dead_letters_total", "reason" => kind).increment(1);
+    metrics::counter!("moderato_worker_messages_total", "outcome" => "dead_letter").increment(1);
+    if let Err(error) = message.ack().await {
+        tracing::warn!(%error, sequence, "acknowledging a dead letter failed");
+    }
+    Outcome::DeadLetter
+}
+
+/// A reason fit for a header: one line, printable, at most 1,000 bytes.
+fn reason_header(reason: &str) -> String {
+    let mut line: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.len() > 1000 {
+        let mut end = 1000;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+    }
+    line
+}
+
+/// Serves `/metrics` (Prometheus) and `/healthz` for a worker.
+pub async fn serve_metrics(addr: SocketAddr) -> Result<SocketAddr, WorkerError> {
+    use axum::routing::get;
+    let handle = moderato_server::metrics::handle();
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || async move { handle.map(|handle| handle.render()).unwrap_or_default() }),
+        )
+        .route("/healthz", get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| WorkerError::Metrics { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| WorkerError::Metrics { addr, source })?;
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_fit_in_a_header() {
+        assert_eq!(reason_header("a\nb\r\tc"), "a b  c");
+        let long = "é".repeat(800);
+        let header = reason_header(&long);
+        assert!(header.len() <= 1000);
+        assert!(header.chars().all(|c| c == 'é'));
+    }
+}
