@@ -271,3 +271,48 @@ pub(crate) async fn policy_diff(
         settings_changed,
     })
 }
+
+/// Replays the `limit` most recently submitted items under two stored versions,
+/// with the engine's `diff` (the one `moderato policy diff` runs): what would
+/// change if `to` replaced `from`. Nothing is written. The console's replay
+/// calls this; like the CLI, both engines run without the actioned-content index.
+pub(crate) async fn policy_replay(
+    state: &AppState,
+    from: &str,
+    to: &str,
+    limit: i64,
+    show: usize,
+) -> Result<moderato_engine::diff::DiffReport, ApiError> {
+    let versions = state
+        .store
+        .list_policies()
+        .await
+        .map_err(|error| from_store("list policies", error))?;
+    let engine = |wanted: &str| -> Result<Engine, ApiError> {
+        let version = versions
+            .iter()
+            .find(|candidate| candidate.version == wanted)
+            .ok_or_else(|| ApiError::NotFound(format!("no policy version `{wanted}`")))?;
+        let policy = load_pack(&files_from_json(&version.files))
+            .map_err(|error| ApiError::internal("load stored pack", error))?;
+        Engine::new(policy).map_err(|error| ApiError::internal("build engine", error))
+    };
+    let (old, new) = (engine(from)?, engine(to)?);
+    let items = state
+        .store
+        .recent_content_items(limit)
+        .await
+        .map_err(|error| from_store("recent content", error))?;
+    // Newest first from the store; replayed oldest first so "line" reads as a position in time.
+    let corpus: Vec<(usize, moderato_core::ContentItem)> = items
+        .into_iter()
+        .rev()
+        .filter_map(|value| serde_json::from_value(value).ok())
+        .enumerate()
+        .map(|(index, item)| (index + 1, item))
+        .collect();
+    // Evaluation is CPU-bound: keep it off the async workers.
+    tokio::task::spawn_blocking(move || moderato_engine::diff::diff(&old, &new, &corpus, show))
+        .await
+        .map_err(|error| ApiError::internal("replay", error))
+}

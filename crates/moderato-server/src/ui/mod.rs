@@ -7,8 +7,11 @@
 //! module must never render unescaped user content or accept a form without
 //! its CSRF token.
 
+pub mod charts;
 pub mod demo;
 mod pages;
+mod policies;
+mod transparency;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -111,6 +114,29 @@ pub fn is_tls(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
+/// htmx 2.0.11 (Zero-Clause BSD), vendored: see `static/README.md`.
+const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
+/// The version in the file above; pages ask for `?v=` it so a long cache never serves a stale copy.
+pub const HTMX_VERSION: &str = "2.0.11";
+
+/// `GET /ui/static/htmx.min.js`: the vendored htmx, cacheable for a year.
+async fn htmx() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable",
+            ),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        HTMX,
+    )
+}
+
 /// The console routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -122,8 +148,10 @@ pub fn router() -> Router<AppState> {
         .route("/ui/tasks/{id}/review", post(pages::review))
         .route("/ui/items", get(pages::item_lookup))
         .route("/ui/items/{id}", get(pages::item))
-        .route("/ui/policies", get(pages::policies))
-        .route("/ui/transparency", get(pages::transparency))
+        .route("/ui/policies", get(policies::policies))
+        .route("/ui/policies/replay", post(policies::replay))
+        .route("/ui/transparency", get(transparency::transparency))
+        .route("/ui/static/htmx.min.js", get(htmx))
         .route("/demo", get(demo::feed))
         .route("/demo/post", post(demo::post))
 }

@@ -13,11 +13,11 @@ use moderato_core::review::{PublicInterestReview, ReviewOutcome};
 use moderato_core::{CONTENT_ACTIONS_FOR_REVIEW, Decision};
 use serde::Deserialize;
 
+use super::charts::escape;
 use super::{COOKIE, UiSession, is_cross_site, is_tls, session_id};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::routes::policies::{PolicyDiff, policy_diff};
 use crate::routes::reviews::{ReviewRequest, claimed_task, perform_review};
 
 #[derive(Template)]
@@ -90,27 +90,27 @@ struct ItemPage {
     audit: Vec<(i64, String, String, String)>,
 }
 
-fn render(template: &impl Template) -> Response {
+pub(super) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(error) => ApiError::internal("render page", error).into_response(),
     }
 }
 
-fn session(state: &AppState, headers: &HeaderMap) -> Option<UiSession> {
+pub(super) fn session(state: &AppState, headers: &HeaderMap) -> Option<UiSession> {
     session_id(headers).and_then(|id| state.sessions.get(&id))
 }
 
 /// "alice (moderator)" for the page header.
-fn user_label(session: &UiSession) -> String {
+pub(super) fn user_label(session: &UiSession) -> String {
     format!("{} ({})", session.caller.name, session.caller.role.as_str())
 }
 
-fn to_login() -> Response {
+pub(super) fn to_login() -> Response {
     Redirect::to("/ui/login").into_response()
 }
 
-fn forbidden(message: &str) -> Response {
+pub(super) fn forbidden(message: &str) -> Response {
     (
         StatusCode::FORBIDDEN,
         Html(format!(
@@ -121,15 +121,7 @@ fn forbidden(message: &str) -> Response {
         .into_response()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn check_csrf(session: &UiSession, token: &str) -> bool {
+pub(super) fn check_csrf(session: &UiSession, token: &str) -> bool {
     // Constant-time enough for 64 hex characters compared once per form.
     session.csrf.len() == token.len()
         && session
@@ -254,8 +246,19 @@ pub async fn logout(
     response
 }
 
+/// Set by a claim that found nothing for this reviewer.
+#[derive(Deserialize)]
+pub struct QueuesQuery {
+    #[serde(default)]
+    none: Option<String>,
+}
+
 /// `GET /ui`: the queues.
-pub async fn queues(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn queues(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<QueuesQuery>,
+) -> Response {
     let Some(session) = session(&state, &headers) else {
         return to_login();
     };
@@ -266,7 +269,11 @@ pub async fn queues(State(state): State<AppState>, headers: HeaderMap) -> Respon
     render(&QueuesPage {
         user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
-        flash: None,
+        flash: query.none.map(|queue| {
+            format!(
+                "No task in {queue} that you may take: the queue is empty, or its tasks are appeals of decisions you made."
+            )
+        }),
         queues: summaries
             .into_iter()
             .map(|queue| QueueRow {
@@ -311,7 +318,7 @@ pub async fn claim(
         .await
     {
         Ok(Some(task)) => Redirect::to(&format!("/ui/tasks/{}", task.id)).into_response(),
-        Ok(None) => Redirect::to("/ui").into_response(),
+        Ok(None) => Redirect::to(&format!("/ui?none={}", urlencode(&name))).into_response(),
         Err(error) => crate::error::from_store("claim", error).into_response(),
     }
 }
@@ -672,93 +679,4 @@ pub async fn item(
         decisions,
         audit,
     })
-}
-
-#[derive(Template)]
-#[template(path = "policies.html")]
-struct PoliciesPage {
-    user: Option<String>,
-    csrf: String,
-    flash: Option<String>,
-    versions: Vec<(String, String, String, String, bool)>,
-    from: String,
-    to: String,
-    diff: Option<PolicyDiff>,
-    changed: Vec<(String, String)>,
-}
-
-/// Which versions to compare.
-#[derive(Deserialize)]
-pub struct DiffQuery {
-    #[serde(default)]
-    a: Option<String>,
-    #[serde(default)]
-    b: Option<String>,
-}
-
-/// `GET /ui/policies`: versions, the active one, and a rule-by-rule comparison.
-pub async fn policies(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<DiffQuery>,
-) -> Response {
-    let Some(session) = session(&state, &headers) else {
-        return to_login();
-    };
-    let versions = match state.store.list_policies().await {
-        Ok(versions) => versions,
-        Err(error) => return ApiError::internal("policies", error).into_response(),
-    };
-    let (from, to) = (query.a.unwrap_or_default(), query.b.unwrap_or_default());
-    let (diff, flash) = if from.is_empty() || to.is_empty() {
-        (None, None)
-    } else {
-        match policy_diff(&state, from.clone(), to.clone()).await {
-            Ok(diff) => (Some(diff), None),
-            Err(error) => (None, Some(error.to_string())),
-        }
-    };
-    let changed = diff
-        .as_ref()
-        .map(|diff| {
-            diff.changed
-                .iter()
-                .map(|(id, fields)| (id.clone(), fields.join(", ")))
-                .collect()
-        })
-        .unwrap_or_default();
-    render(&PoliciesPage {
-        user: Some(user_label(&session)),
-        csrf: session.csrf.clone(),
-        flash,
-        versions: versions
-            .into_iter()
-            .map(|version| {
-                (
-                    version.version,
-                    version.digest,
-                    chrono::DateTime::from_timestamp_millis(version.uploaded_at)
-                        .map(|time| time.to_rfc3339())
-                        .unwrap_or_default(),
-                    version.uploaded_by,
-                    version.active,
-                )
-            })
-            .collect(),
-        from,
-        to,
-        diff,
-        changed,
-    })
-}
-
-/// `GET /ui/transparency`: the transparency report over everything stored, as a page.
-pub async fn transparency(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if session(&state, &headers).is_none() {
-        return to_login();
-    }
-    match crate::accountability::transparency_report(&state.store, 0, crate::now_ms() + 1).await {
-        Ok(report) => Html(moderato_core::transparency::render_html(&report)).into_response(),
-        Err(error) => ApiError::internal("transparency report", error).into_response(),
-    }
 }

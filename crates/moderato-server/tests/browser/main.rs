@@ -1,0 +1,490 @@
+//! The console and the demo feed in a real browser: headless Chromium driven
+//! through WebDriver (`chromedriver`), against the real application on a socket.
+//!
+//! Runs only when `MODERATO_TEST_BROWSER` is set (then a missing `chromedriver`
+//! or Chromium is a failure); otherwise every test prints that it was skipped.
+//! Each test saves a screenshot to `target/browser-screenshots/<test>.png` when
+//! it fails. `screenshots` (ignored by default) writes the README's pictures.
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod harness;
+
+use axum::http::StatusCode;
+use fantoccini::Locator;
+use harness::{Session, run};
+use serde_json::json;
+
+const THREAT: &str = "I know where you live and I'm going to kill you";
+
+/// Signing in gives the queues; signing out ends the session, and a bad token is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_and_out() {
+    run("sign_in_and_out", |session: Session| async move {
+        session.open("/ui").await?;
+        let text = session.wait_for_heading("Sign in").await?;
+        ensure!(
+            text.contains("API token"),
+            "the sign-in form is shown: {text}"
+        );
+        session
+            .wait_for("#token")
+            .await?
+            .send_keys("mod_not_a_token")
+            .await?;
+        session
+            .client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        session.wait_for("p[role=alert]").await?;
+        let text = session.wait_for_heading("Sign in").await?;
+        ensure!(
+            text.contains("That token is not valid."),
+            "a bad token is refused: {text}"
+        );
+
+        session.sign_in(&session.tokens.alice).await?;
+        let text = session.body_text().await?;
+        ensure!(
+            text.contains("Signed in as alice (moderator)"),
+            "the header names the user: {text}"
+        );
+        session.sign_out().await?;
+        session.open("/ui").await?;
+        session.wait_for_heading("Sign in").await?;
+        ensure!(
+            session.path().await? == "/ui/login",
+            "after signing out the console asks to sign in again"
+        );
+        // A viewer reads but may not claim.
+        session.sign_in(&session.tokens.viewer).await?;
+        let text = session.body_text().await?;
+        ensure!(
+            text.contains("Signed in as auditor (viewer)") && text.contains("read only"),
+            "a viewer's queues are read only: {text}"
+        );
+        let claim_buttons = session
+            .client
+            .find_all(Locator::Css("form[action$='/claim'] button"))
+            .await?;
+        ensure!(claim_buttons.is_empty(), "no claim button for a viewer");
+        session.sign_out().await?;
+        ensure!(
+            session.path().await? == "/ui/login",
+            "after signing out the console asks to sign in again"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// Claim a task, apply an action with a reason, then see it in the item's history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claim_and_review_then_see_the_history() {
+    run(
+        "claim_and_review_then_see_the_history",
+        |session: Session| async move {
+            session
+                .reported("song-1", "Lovely day for a picnic in the park")
+                .await;
+            session.sign_in(&session.tokens.alice).await?;
+            session.claim("reports").await?;
+            session.wait_for_heading("Task").await?;
+            let content = session.wait_for("#content").await?.text().await?;
+            ensure!(
+                content.contains("Lovely day for a picnic"),
+                "the task shows the content: {content}"
+            );
+            session
+                .client
+                .find(Locator::Css("input[name=choice][value=label]"))
+                .await?
+                .click()
+                .await?;
+            session
+                .wait_for("#reason")
+                .await?
+                .send_keys("Mild; a label is enough")
+                .await?;
+            session
+                .client
+                .find(Locator::Css("#review button[type=submit]"))
+                .await?
+                .click()
+                .await?;
+            let text = session.wait_for_heading("History of song-1").await?;
+            ensure!(text.contains("verifies"), "the chain mark: {text}");
+            let rows = session
+                .client
+                .find_all(Locator::Css("main table:first-of-type tbody tr"))
+                .await?;
+            let mut found = false;
+            for row in rows {
+                let row = row.text().await?;
+                found |= row.contains("alice") && row.contains("label");
+            }
+            ensure!(found, "the history lists alice's label: {text}");
+            ensure!(
+                text.contains("review.completed"),
+                "the audit entry of the review: {text}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+}
+
+/// The reviewer who decided may not take the appeal; a second reviewer decides it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appeal_is_refused_to_the_first_reviewer_and_decided_by_a_second() {
+    run(
+        "appeal_is_refused_to_the_first_reviewer_and_decided_by_a_second",
+        |session: Session| async move {
+            session.reported("appeal-1", THREAT).await;
+            let (_, claimed) = session
+                .api("GET", "/v1/queues/reports/next", &session.tokens.alice, json!(null))
+                .await;
+            let task = claimed["task"]["id"].as_i64().unwrap();
+            let (status, decided) = session
+                .api(
+                    "POST",
+                    &format!("/v1/reviews/{task}"),
+                    &session.tokens.alice,
+                    json!({"outcome": "uphold", "reason": "a direct threat"}),
+                )
+                .await;
+            ensure!(status == StatusCode::OK, "alice's review: {decided}");
+            let (status, appeal) = session
+                .api(
+                    "POST",
+                    "/v1/appeals",
+                    &session.tokens.ingest,
+                    json!({"decision_id": decided["decision_id"], "appellant": "author-appeal-1", "statement": "It was a line from a film"}),
+                )
+                .await;
+            ensure!(status == StatusCode::CREATED, "the appeal: {appeal}");
+
+            session.sign_in(&session.tokens.alice).await?;
+            session.claim("appeals").await?;
+            session.wait_for("p[role=alert]").await?;
+            let text = session.wait_for_heading("Review queues").await?;
+            ensure!(
+                text.contains("No task in appeals that you may take"),
+                "alice is told why she gets no task: {text}"
+            );
+            let counts = session.queue_counts("appeals").await?;
+            ensure!(counts == json!(["1", "0"]), "the appeal still waits: {counts}");
+            session.sign_out().await?;
+
+            session.sign_in(&session.tokens.bob).await?;
+            session.claim("appeals").await?;
+            let text = session.wait_for_heading("Task").await?;
+            ensure!(
+                text.contains("Appeal by author-appeal-1: It was a line from a film"),
+                "bob sees the appeal: {text}"
+            );
+            session
+                .client
+                .find(Locator::Css("input[name=choice][value=overturn]"))
+                .await?
+                .click()
+                .await?;
+            session
+                .wait_for("#reason")
+                .await?
+                .send_keys("A quotation, not a threat")
+                .await?;
+            session
+                .client
+                .find(Locator::Css("#review button[type=submit]"))
+                .await?
+                .click()
+                .await?;
+            let text = session.wait_for_heading("History of appeal-1").await?;
+            ensure!(
+                text.contains("bob") && text.contains("appeal"),
+                "bob's decision is in the history: {text}"
+            );
+            let (_, state) = session
+                .api("GET", "/v1/content/appeal-1", &session.tokens.ingest, json!(null))
+                .await;
+            ensure!(
+                state["decided_by"] == "bob" && state["decision"]["action"] == "allow",
+                "the reversal applies: {state}"
+            );
+            Ok(())
+        },
+    )
+    .await;
+}
+
+/// A post with markup in it is shown as text: no element, no script, no alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_is_shown_as_text() {
+    run("hostile_text_is_shown_as_text", |session: Session| async move {
+        let hostile = "<script>alert(1)</script> \"><img src=x onerror=alert(1)> hello";
+        session.reported("xss-1", hostile).await;
+        session.sign_in(&session.tokens.alice).await?;
+        session.claim("reports").await?;
+        session.wait_for_heading("Task").await?;
+        let shown = session.wait_for("#content").await?.text().await?;
+        ensure!(shown == hostile, "the text is shown as typed: {shown:?}");
+        let count = session
+            .client
+            .execute(
+                "return document.querySelectorAll('#content *:not(mark)').length + document.images.length;",
+                vec![],
+            )
+            .await?;
+        ensure!(count == json!(0), "no element came from the text: {count}");
+        ensure!(
+            session.client.get_alert_text().await.is_err(),
+            "no alert is open"
+        );
+
+        // The same in the demo feed, typed by a visitor.
+        session.open("/demo").await?;
+        session.wait_for("#text").await?.send_keys(hostile).await?;
+        session
+            .client
+            .find(Locator::Css("form[action='/demo/post'] button"))
+            .await?
+            .click()
+            .await?;
+        let quoted = serde_json::to_string(hostile)?;
+        session
+            .wait_until(&format!(
+                "document.readyState === 'complete' && document.querySelector('article .text') && document.querySelector('article .text').textContent === {quoted}"
+            ))
+            .await?;
+        let first = session
+            .client
+            .find(Locator::Css("article .text"))
+            .await?
+            .text()
+            .await?;
+        ensure!(first == hostile, "the visitor's post is text: {first:?}");
+        let count = session
+            .client
+            .execute("return document.querySelectorAll('article img').length;", vec![])
+            .await?;
+        ensure!(count == json!(0), "no image element: {count}");
+        ensure!(session.client.get_alert_text().await.is_err(), "no alert");
+        Ok(())
+    })
+    .await;
+}
+
+/// A form posted without its CSRF token is refused, by form and by script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_without_csrf_token_is_rejected() {
+    run("form_without_csrf_token_is_rejected", |session: Session| async move {
+        session.reported("csrf-1", THREAT).await;
+        session.sign_in(&session.tokens.alice).await?;
+        // A script posting without the token gets a 403.
+        let status = session
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch('/ui/queues/reports/claim', {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'}, body: 'csrf=forged'})
+                   .then(response => done(response.status), error => done(String(error)));",
+                vec![],
+            )
+            .await?;
+        ensure!(status == json!(403), "fetch without the token: {status}");
+        // The form itself, with its hidden token removed.
+        session
+            .client
+            .execute(
+                "document.querySelector(\"form[action='/ui/queues/reports/claim'] input[name=csrf]\").value = '';",
+                vec![],
+            )
+            .await?;
+        session.claim("reports").await?;
+        session
+            .wait_until("document.readyState === 'complete' && document.title === 'Forbidden'")
+            .await?;
+        let text = session.body_text().await?;
+        ensure!(
+            text.contains("missing or wrong CSRF token"),
+            "the refusal is shown: {text}"
+        );
+        // Nothing was claimed.
+        session.open("/ui").await?;
+        session.wait_for_heading("Review queues").await?;
+        let counts = session.queue_counts("reports").await?;
+        ensure!(counts == json!(["1", "0"]), "the task is still open: {counts}");
+        Ok(())
+    })
+    .await;
+}
+
+/// The demo feed: the public-interest notice hides the post behind a screen,
+/// replies, likes and reposts are off with a reason on hover, and View reveals it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_feed_shows_the_public_interest_notice() {
+    run("demo_feed_shows_the_public_interest_notice", |session: Session| async move {
+        session.open("/demo").await?;
+        let post = session
+            .wait_for("article[data-action='public_interest_notice']")
+            .await?;
+        let summary = post.find(Locator::Css("details.screen > summary")).await?;
+        let screen = summary.text().await?;
+        ensure!(
+            screen.contains("Glorification of violence") && screen.contains("View"),
+            "the screen names the rule and offers View: {screen}"
+        );
+        let text = post.find(Locator::Css(".text")).await?;
+        let rendered = "document.querySelector(\"article[data-action='public_interest_notice'] .text\").getClientRects().length > 0";
+        ensure!(
+            session.client.execute(&format!("return {rendered};"), vec![]).await? == json!(false),
+            "the post is hidden behind the screen"
+        );
+        for name in ["Reply", "Like", "Repost"] {
+            let button = post
+                .find(Locator::XPath(&format!(".//button[normalize-space()='{name}']")))
+                .await?;
+            ensure!(
+                button.attr("disabled").await?.is_some() && !button.is_enabled().await?,
+                "{name} is disabled"
+            );
+            let title = button.attr("title").await?.unwrap_or_default();
+            ensure!(
+                title.contains("Glorification of violence"),
+                "{name} says why on hover: {title}"
+            );
+        }
+        let quote = post
+            .find(Locator::XPath(".//button[normalize-space()='Quote']"))
+            .await?;
+        ensure!(quote.is_enabled().await?, "quotes stay on");
+        summary.click().await?;
+        session
+            .wait_until("document.querySelector(\"article[data-action='public_interest_notice'] details.screen\").open")
+            .await?;
+        session.wait_until(rendered).await?;
+        ensure!(text.is_displayed().await?, "View reveals the post");
+        let revealed = text.text().await?;
+        ensure!(
+            revealed.contains("when the looting starts, the shooting starts"),
+            "the post's text: {revealed}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// Keyboard shortcuts on the task page: u, o, digits, r, d, and n for the next task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_shortcuts_work_on_the_task_page() {
+    run("keyboard_shortcuts_work_on_the_task_page", |session: Session| async move {
+        session.reported("keys-1", THREAT).await;
+        session.reported("keys-2", "Lovely day for a picnic").await;
+        session.sign_in(&session.tokens.alice).await?;
+        session.claim("reports").await?;
+        session.wait_for_heading("Task").await?;
+        let first_task = session.path().await?;
+        let checked = "(document.querySelector('input[name=choice]:checked') || {}).value";
+        session.press('u').await?;
+        session.wait_until(&format!("{checked} === 'uphold'")).await?;
+        session.press('o').await?;
+        session.wait_until(&format!("{checked} === 'overturn'")).await?;
+        session.press('3').await?;
+        session
+            .wait_until(&format!("{checked} === 'warning_interstitial'"))
+            .await?;
+        session.press('r').await?;
+        session
+            .wait_until("document.activeElement.id === 'reason'")
+            .await?;
+        // Typing in the reason is typing, not shortcuts.
+        for key in "no".chars() {
+            session.press(key).await?;
+        }
+        session
+            .wait_until("document.getElementById('reason').value === 'no'")
+            .await?;
+        ensure!(
+            session.path().await? == first_task,
+            "typing n in a field does not move on"
+        );
+        session
+            .client
+            .execute("document.activeElement.blur();", vec![])
+            .await?;
+        session.press('d').await?;
+        session
+            .wait_until("document.activeElement.id === 'dissent'")
+            .await?;
+        session
+            .client
+            .execute("document.activeElement.blur();", vec![])
+            .await?;
+        session.press('n').await?;
+        let quoted = serde_json::to_string(&first_task)?;
+        session
+            .wait_until(&format!(
+                "location.pathname.startsWith('/ui/tasks/') && location.pathname !== {quoted} && document.readyState === 'complete'"
+            ))
+            .await?;
+        session.wait_for_heading("Task").await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// Takes the README's screenshots from the running program:
+/// `MODERATO_TEST_BROWSER=1 MODERATO_SCREENSHOTS=docs/screenshots cargo test -p moderato-server --test browser screenshots -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes the README's screenshots; run by scripts/screenshots.sh"]
+async fn screenshots() {
+    run("screenshots", |session: Session| async move {
+        let dir = std::path::PathBuf::from(
+            std::env::var("MODERATO_SCREENSHOTS").unwrap_or_else(|_| "docs/screenshots".into()),
+        );
+        let dir = if dir.is_absolute() {
+            dir
+        } else {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(dir)
+        };
+        std::fs::create_dir_all(&dir)?;
+        session.reported("post-8841", THREAT).await;
+        session.sign_in(&session.tokens.alice).await?;
+        session.client.set_window_size(1280, 760).await?;
+        session.open("/ui").await?;
+        session.wait_for_heading("Review queues").await?;
+        std::fs::write(
+            dir.join("console-queue.png"),
+            session.client.screenshot().await?,
+        )?;
+
+        session.client.set_window_size(1280, 1500).await?;
+        session.claim("public_interest").await?;
+        session.wait_for_heading("Task").await?;
+        session.press('u').await?;
+        session.press('r').await?;
+        for key in "Newsworthy statement by a head of state".chars() {
+            session.press(key).await?;
+        }
+        std::fs::write(
+            dir.join("console-task.png"),
+            session.client.screenshot().await?,
+        )?;
+
+        session.client.set_window_size(900, 1400).await?;
+        session.open("/demo").await?;
+        session
+            .wait_for("article[data-action='public_interest_notice']")
+            .await?;
+        std::fs::write(
+            dir.join("demo-feed.png"),
+            session.client.screenshot().await?,
+        )?;
+        Ok(())
+    })
+    .await;
+}
