@@ -471,9 +471,21 @@ async fn screenshots() {
                 .join(dir)
         };
         std::fs::create_dir_all(&dir)?;
-        session.reported("post-8841", THREAT).await;
+        for (id, text) in [
+            (
+                "post-8841",
+                "Everyone from that town should be driven out, every one of them",
+            ),
+            ("post-8842", "Buy followers now!!! cheap-followers.example"),
+            (
+                "post-8843",
+                "This vaccine changes your DNA, share before they delete it",
+            ),
+        ] {
+            session.reported(id, text).await;
+        }
         session.sign_in(&session.tokens.alice).await?;
-        session.client.set_window_size(1280, 760).await?;
+        session.client.set_window_size(1280, 700).await?;
         session.open("/ui").await?;
         session.wait_for_heading("Review queues").await?;
         std::fs::write(
@@ -481,7 +493,7 @@ async fn screenshots() {
             session.client.screenshot().await?,
         )?;
 
-        session.client.set_window_size(1280, 1500).await?;
+        session.client.set_window_size(1280, 1300).await?;
         session.claim("public_interest").await?;
         session.wait_for_heading("Task").await?;
         session.press('u').await?;
@@ -489,8 +501,20 @@ async fn screenshots() {
         for key in "Newsworthy statement by a head of state".chars() {
             session.press(key).await?;
         }
+        session
+            .client
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await?;
         std::fs::write(
             dir.join("console-task.png"),
+            session.client.screenshot().await?,
+        )?;
+
+        session.client.set_window_size(1280, 1100).await?;
+        session.open("/ui/transparency?days=7").await?;
+        session.wait_for("#chart-rules").await?;
+        std::fs::write(
+            dir.join("console-transparency.png"),
             session.client.screenshot().await?,
         )?;
 
