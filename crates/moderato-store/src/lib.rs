@@ -32,7 +32,7 @@ pub use audit::{
 };
 pub use decisions::{
     DEFAULT_REVIEW_QUEUE, PUBLIC_INTEREST_REVIEW_QUEUE, RecordOutcome, RecordedDecision,
-    SYSTEM_DECIDER, StoredDecision,
+    SYSTEM_DECIDER, StoredDecision, idempotency_key,
 };
 pub use error::StoreError;
 pub use fingerprints::StoredFingerprint;

@@ -54,6 +54,8 @@ fn unique(tag: &str) -> String {
 /// One deployment: its streams, consumer, schema and a scratch folder.
 struct Deployment {
     nats: String,
+    base_url: String,
+    schema: String,
     database_url: String,
     stream: String,
     prefix: String,
@@ -86,6 +88,8 @@ impl Deployment {
         let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
         Deployment {
             nats: services.nats.clone(),
+            base_url: services.database.clone(),
+            schema: name.clone(),
             database_url,
             stream: name.to_uppercase(),
             prefix: name.to_lowercase(),
@@ -496,5 +500,103 @@ async fn a_policy_activated_mid_run_reaches_running_workers() {
         let _ = worker.wait();
     }
     store.close().await;
+    deployment.cleanup().await;
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_nats_ingest_queues_content_for_the_workers() {
+    let Some(services) = services("serve_with_nats_ingest_queues_content_for_the_workers") else {
+        return;
+    };
+    let deployment = Deployment::new(&services, "ingest").await;
+    let token = |role: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_moderato"))
+            .args(["token", "create", "--role", role, "--name", role])
+            .args(["--database-url", &deployment.database_url])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    let (ingest, viewer) = (token("ingest"), token("viewer"));
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_moderato"))
+        .args([
+            "serve",
+            "--ingest",
+            "nats",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(deployment.stream_args())
+        .args(["--database-url", &deployment.database_url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let item = r#"{"id":"queued-1","text":"I will kill you tomorrow at your house, I know where you live","author":{"id":"acct-9"}}"#;
+    let response = client
+        .post(format!("{base}/v1/content"))
+        .bearer_auth(&ingest)
+        .body(item)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 202);
+    let receipt: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(receipt["status"], "queued");
+    assert_eq!(receipt["content_id"], "queued-1");
+    assert_eq!(receipt["stream"], deployment.stream.as_str());
+    // An invalid item is refused by the server, never queued.
+    let refused = client
+        .post(format!("{base}/v1/content"))
+        .bearer_auth(&ingest)
+        .body(r#"{"id":"x","text":"hi","colour":"red"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    // Nothing is decided until a worker runs.
+    let pending = client
+        .get(format!("{base}/v1/content/queued-1"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.status().as_u16(), 404);
+
+    let mut worker = deployment.worker(0, &["--exit-when-idle", "2"]);
+    let status = wait_exit(&mut worker, Duration::from_secs(120)).await;
+    assert!(status.success(), "{}", deployment.log(0));
+    let decided: serde_json::Value = client
+        .get(format!("{base}/v1/content/queued-1"))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decided["decision"]["action"], "remove", "{decided:#}");
+    assert_eq!(deployment.decisions().await, 1);
+    // The threat's strike was written once.
+    assert_eq!(deployment.scalar("SELECT COUNT(*) FROM strikes").await, 1);
+    let _ = server.kill();
+    let _ = server.wait();
     deployment.cleanup().await;
 }

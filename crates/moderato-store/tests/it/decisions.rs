@@ -397,3 +397,54 @@ async fn record_decisions_with_a_taken_decision_id_writes_nothing() {
         database.cleanup().await;
     }
 }
+
+/// The database itself refuses a second automated decision for the same item
+/// (same id, text and predecessor): a stream worker that raced past the
+/// store's own check could not write one. An edit back to an earlier text is
+/// a new decision, since its predecessor differs.
+#[tokio::test]
+async fn the_idempotency_key_is_enforced_by_the_database() {
+    for database in databases().await {
+        let store = &database.store;
+        let label = database.label;
+        for (decision_id, text) in [("k1", "first"), ("k2", "second"), ("k3", "first")] {
+            let outcome = store
+                .record_decision(
+                    &item("post-k", text),
+                    &decision(decision_id, "post-k", false, None),
+                    1_000,
+                )
+                .await
+                .unwrap();
+            assert!(
+                matches!(outcome, RecordOutcome::Recorded(_)),
+                "{label}: {decision_id} {outcome:?}"
+            );
+        }
+        // A row with k1's key, written behind the store's back, is refused.
+        let key = moderato_store::idempotency_key("post-k", "first", None);
+        let pool = database.raw().await;
+        let refused = sqlx::query(
+            "INSERT INTO decisions (decision_id, content_id, previous_decision_id, policy_id, \
+             policy_version, policy_digest, action, review_required, decision_json, decided_by, \
+             account_id, created_at, idempotency_key) \
+             VALUES ('k4', 'post-k', NULL, 'p', 'v', 'd', 'allow', 0, '{}', 'system', NULL, 1, $1)",
+        )
+        .bind(&key)
+        .execute(&pool)
+        .await;
+        assert!(
+            refused.is_err(),
+            "{label}: a second decision with k1's key was stored"
+        );
+        let stored: i64 = sqlx::query("SELECT COUNT(*) FROM decisions WHERE content_id = 'post-k'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(stored, 3, "{label}");
+        pool.close().await;
+        database.cleanup().await;
+    }
+}
