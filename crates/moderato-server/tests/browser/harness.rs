@@ -47,6 +47,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// API tokens of the seeded users.
 #[derive(Clone)]
 pub struct Tokens {
+    pub admin: String,
     pub ingest: String,
     pub alice: String,
     pub bob: String,
@@ -136,6 +137,7 @@ async fn start_app() -> (String, Router, Tokens, tempfile::TempDir) {
         let _ = axum::serve(listener, served).await;
     });
     let tokens = Tokens {
+        admin: tokens[0].clone(),
         ingest: tokens[1].clone(),
         alice: tokens[2].clone(),
         bob: tokens[3].clone(),

@@ -15,8 +15,6 @@ use fantoccini::Locator;
 use harness::{Session, run};
 use serde_json::json;
 
-const THREAT: &str = "I know where you live and I'm going to kill you";
-
 /// Signing in gives the queues; signing out ends the session, and a bad token is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_and_out() {
@@ -451,6 +449,73 @@ async fn keyboard_shortcuts_work_on_the_task_page() {
         session.wait_for_heading("Task").await?;
         Ok(())
     })
+    .await;
+}
+
+/// The replay form posts through htmx (with its CSRF token) and swaps the result into the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_runs_through_htmx_without_leaving_the_page() {
+    run(
+        "replay_runs_through_htmx_without_leaving_the_page",
+        |session: Session| async move {
+            let mut files = moderato_engine::default_pack_files();
+            let policy = files["policy.toml"]
+                .replace("version = \"2026.11.25\"", "version = \"2026.12.01\"");
+            files.insert("policy.toml".into(), policy);
+            let violence = files["violence.toml"].replace(
+                "signals.violence.glorification >= 0.6",
+                "signals.violence.glorification >= 0.95",
+            );
+            files.insert("violence.toml".into(), violence);
+            let (status, uploaded) = session
+                .api(
+                    "POST",
+                    "/v1/policies",
+                    &session.tokens.admin,
+                    json!({"files": files}),
+                )
+                .await;
+            ensure!(status == StatusCode::CREATED, "upload: {uploaded}");
+            session.sign_in(&session.tokens.viewer).await?;
+            session.open("/ui/policies").await?;
+            session.wait_for_heading("Policy versions").await?;
+            session.wait_until("window.htmx !== undefined").await?;
+            // A marker that survives only if the page is not reloaded.
+            session
+                .client
+                .execute("window.stillHere = true;", vec![])
+                .await?;
+            session
+                .client
+                .find(Locator::Css("#replay-form button[type=submit]"))
+                .await?
+                .click()
+                .await?;
+            let summary = session
+                .wait_for("#replay-result #replay-summary")
+                .await?
+                .text()
+                .await?;
+            ensure!(
+                summary.starts_with("2 of 10 recent items would change"),
+                "the demo feed's items replayed: {summary}"
+            );
+            ensure!(
+                session
+                    .client
+                    .execute("return window.stillHere === true;", vec![])
+                    .await?
+                    == json!(true),
+                "the result was swapped in, not loaded as a new page"
+            );
+            let table = session.wait_for("#replay-changes").await?.text().await?;
+            ensure!(
+                table.contains("demo-"),
+                "the changed item is listed: {table}"
+            );
+            Ok(())
+        },
+    )
     .await;
 }
 

@@ -203,6 +203,7 @@ async fn demo_feed_renders_each_rung_and_takes_posts() {
             .into_owned()
     };
     let html = get(router.clone()).await;
+    check_accessible("/demo", &html);
     // The public-interest notice: an interstitial naming the rule, a View control, interactions off but quote.
     let notice = html
         .split("<article")
