@@ -123,8 +123,14 @@ pub fn worker(store: &crate::service::StoreArgs, args: WorkerArgs) -> anyhow::Re
         );
         let summary = moderato_worker::run_worker(state, client, config, shutdown_signal()).await?;
         eprintln!(
-            "moderato worker stopped: {} decided, {} already decided, {} dead letters, {} retries",
-            summary.decided, summary.existing, summary.dead_letters, summary.retries
+            "moderato worker stopped: {} decided, {} already decided, {} dead letters, {} retries; \
+             publish-to-acknowledgement p50 <= {} ms, p99 <= {} ms",
+            summary.decided,
+            summary.existing,
+            summary.dead_letters,
+            summary.retries,
+            summary.end_to_end_p50_ms,
+            summary.end_to_end_p99_ms
         );
         Ok(ExitCode::SUCCESS)
     })

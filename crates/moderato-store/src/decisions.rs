@@ -99,18 +99,35 @@ pub(crate) fn has_strike(decision: &Decision) -> bool {
         .contains(&Action::Account(AccountAction::Strike))
 }
 
+/// Where a decision row belongs and who made it.
+pub(crate) struct DecisionRow<'a> {
+    /// The content decided.
+    pub(crate) content_id: &'a str,
+    /// `system`, or the reviewer.
+    pub(crate) decided_by: &'a str,
+    /// The decision it replaces.
+    pub(crate) previous_decision_id: Option<&'a str>,
+    /// The account the content is attributed to.
+    pub(crate) account_id: Option<&'a str>,
+    /// See [`idempotency_key`]; `None` for reviewers' decisions.
+    pub(crate) idempotency_key: Option<String>,
+}
+
 /// Inserts a decision row. The caller moves the content's current decision
 /// and writes the account outcome.
 pub(crate) async fn insert_decision(
     transaction: &mut Transaction<'_, Any>,
-    content_id: &str,
     decision: &Decision,
-    decided_by: &str,
-    previous_decision_id: Option<&str>,
-    account_id: Option<&str>,
-    idempotency_key: Option<&str>,
+    row: &DecisionRow<'_>,
     now_ms: i64,
 ) -> Result<InsertedDecision, StoreError> {
+    let DecisionRow {
+        content_id,
+        decided_by,
+        previous_decision_id,
+        account_id,
+        ref idempotency_key,
+    } = *row;
     let duplicate = sqlx::query("SELECT decision_id FROM decisions WHERE decision_id = $1")
         .bind(&decision.decision_id)
         .fetch_optional(&mut **transaction)
@@ -143,7 +160,7 @@ pub(crate) async fn insert_decision(
     .bind(decided_by)
     .bind(account_id)
     .bind(now_ms)
-    .bind(idempotency_key)
+    .bind(idempotency_key.as_deref())
     .execute(&mut **transaction)
     .await
     .map_err(StoreError::database("insert decision"))?;
@@ -542,16 +559,18 @@ async fn record_in(
         action,
     } = insert_decision(
         transaction,
-        &item.id,
         decision,
-        SYSTEM_DECIDER,
-        previous_decision_id.as_deref(),
-        account_id,
-        Some(&idempotency_key(
-            &item.id,
-            &item.text,
-            previous_decision_id.as_deref(),
-        )),
+        &DecisionRow {
+            content_id: &item.id,
+            decided_by: SYSTEM_DECIDER,
+            previous_decision_id: previous_decision_id.as_deref(),
+            account_id,
+            idempotency_key: Some(idempotency_key(
+                &item.id,
+                &item.text,
+                previous_decision_id.as_deref(),
+            )),
+        },
         now_ms,
     )
     .await?;

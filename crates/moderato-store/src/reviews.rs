@@ -13,8 +13,8 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::audit::{append_audit, sha256_hex};
 use crate::decisions::{
-    DEFAULT_REVIEW_QUEUE, InsertedDecision, PUBLIC_INTEREST_REVIEW_QUEUE, apply_account_outcome,
-    has_strike, insert_decision,
+    DEFAULT_REVIEW_QUEUE, DecisionRow, InsertedDecision, PUBLIC_INTEREST_REVIEW_QUEUE,
+    apply_account_outcome, has_strike, insert_decision,
 };
 use crate::error::StoreError;
 use crate::store::Store;
@@ -551,12 +551,14 @@ impl Store {
                 action,
             } = insert_decision(
                 &mut transaction,
-                &task.content_id,
                 decision,
-                reviewer,
-                Some(&task.decision_id),
-                account_id.as_deref(),
-                None,
+                &DecisionRow {
+                    content_id: &task.content_id,
+                    decided_by: reviewer,
+                    previous_decision_id: Some(&task.decision_id),
+                    account_id: account_id.as_deref(),
+                    idempotency_key: None,
+                },
                 now_ms,
             )
             .await?;

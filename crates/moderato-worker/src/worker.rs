@@ -80,7 +80,32 @@ pub struct WorkerSummary {
     pub dead_letters: u64,
     /// Items left for redelivery after a failure.
     pub retries: u64,
+    /// Median time from an item's publish to its acknowledgement, in ms
+    /// (upper bound of its histogram bucket; 0 when nothing was decided).
+    pub end_to_end_p50_ms: u64,
+    /// 99th percentile of the same.
+    pub end_to_end_p99_ms: u64,
 }
+
+/// Upper bounds (ms) of the end-to-end latency buckets.
+const LATENCY_BUCKETS_MS: [u64; 16] = [
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    20_000,
+    60_000,
+    u64::MAX,
+];
 
 #[derive(Default)]
 struct Counters {
@@ -88,15 +113,47 @@ struct Counters {
     existing: AtomicU64,
     dead_letters: AtomicU64,
     retries: AtomicU64,
+    latency: [AtomicU64; LATENCY_BUCKETS_MS.len()],
 }
 
 impl Counters {
+    fn observe_latency(&self, milliseconds: u64) {
+        let bucket = LATENCY_BUCKETS_MS
+            .iter()
+            .position(|bound| milliseconds <= *bound)
+            .unwrap_or(LATENCY_BUCKETS_MS.len() - 1);
+        self.latency[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn latency_quantile(&self, quantile: f64) -> u64 {
+        let counts: Vec<u64> = self
+            .latency
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        let rank = ((total as f64) * quantile).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (count, bound) in counts.iter().zip(LATENCY_BUCKETS_MS) {
+            seen += count;
+            if seen >= rank {
+                return bound;
+            }
+        }
+        u64::MAX
+    }
+
     fn summary(&self) -> WorkerSummary {
         WorkerSummary {
             decided: self.decided.load(Ordering::Relaxed),
             existing: self.existing.load(Ordering::Relaxed),
             dead_letters: self.dead_letters.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            end_to_end_p50_ms: self.latency_quantile(0.50),
+            end_to_end_p99_ms: self.latency_quantile(0.99),
         }
     }
 }
@@ -246,9 +303,13 @@ pub async fn run_worker(
 
 /// Processes one item; see the module docs for the order of steps.
 async fn handle(shared: &Shared, message: Message) -> Outcome {
-    let (delivered, sequence) = match message.info() {
-        Ok(info) => (info.delivered, info.stream_sequence),
-        Err(_) => (1, 0),
+    let (delivered, sequence, published_ns) = match message.info() {
+        Ok(info) => (
+            info.delivered,
+            info.stream_sequence,
+            Some(info.published.unix_timestamp_nanos()),
+        ),
+        Err(_) => (1, 0, None),
     };
     if delivered > 1 {
         metrics::counter!("moderato_worker_redeliveries_total").increment(1);
@@ -346,6 +407,15 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
         // The decision is stored: a redelivery finds it and publishes it again.
         tracing::warn!(%error, %content_id, "acknowledging failed; the item will be redelivered");
         return retry(&message, delivered).await;
+    }
+    if let Some(published_ns) = published_ns {
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| since.as_nanos() as i128)
+            .unwrap_or(published_ns);
+        let seconds = (now_ns - published_ns).max(0) as f64 / 1e9;
+        metrics::histogram!("moderato_worker_end_to_end_seconds").record(seconds);
+        shared.counters.observe_latency((seconds * 1000.0) as u64);
     }
     let outcome = if existing { "existing" } else { "decided" };
     metrics::counter!("moderato_worker_messages_total", "outcome" => outcome).increment(1);
@@ -456,6 +526,18 @@ pub async fn serve_metrics(addr: SocketAddr) -> Result<SocketAddr, WorkerError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_quantiles_come_from_the_buckets() {
+        let counters = Counters::default();
+        assert_eq!(counters.latency_quantile(0.5), 0);
+        for milliseconds in [0, 1, 3, 3, 40, 40, 40, 40, 40, 900] {
+            counters.observe_latency(milliseconds);
+        }
+        assert_eq!(counters.latency_quantile(0.5), 50);
+        assert_eq!(counters.latency_quantile(0.99), 1_000);
+        assert_eq!(counters.latency_quantile(0.1), 1);
+    }
 
     #[test]
     fn reasons_fit_in_a_header() {

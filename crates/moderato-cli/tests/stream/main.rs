@@ -229,7 +229,7 @@ impl Deployment {
         jetstream::new(async_nats::connect(&self.nats).await.unwrap())
     }
 
-    /// Deletes the test's streams.
+    /// Deletes the test's streams and schema.
     async fn cleanup(&self) {
         let context = self.jetstream().await;
         for suffix in ["", "_DECISIONS", "_DEAD_LETTERS"] {
@@ -238,6 +238,15 @@ impl Deployment {
                 .await;
         }
         self.pool.close().await;
+        let admin = sqlx::AnyPool::connect(&self.base_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA {} CASCADE",
+            self.schema
+        )))
+        .execute(&admin)
+        .await
+        .unwrap();
+        admin.close().await;
     }
 }
 
