@@ -89,7 +89,7 @@ def delete_streams(stream):
         time.sleep(0.2)
 
 
-def run(count, workers, items):
+def run(count, workers, items, rate=None):
     schema = f"moderato_wbench_{workers}"
     stream = f"WBENCH_{workers}_{os.getpid()}"
     prefix = f"wbench{workers}_{os.getpid()}"
@@ -134,7 +134,8 @@ def run(count, workers, items):
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     publish_start = time.time()
-    subprocess.run([BIN, "publish", items, "--quiet"] + stream_args(stream, prefix), check=True,
+    pace = ["--rate", str(rate)] if rate else []
+    subprocess.run([BIN, "publish", items, "--quiet"] + pace + stream_args(stream, prefix), check=True,
                    capture_output=True)
     publish_seconds = time.time() - publish_start
     before_children = os.times()
@@ -162,7 +163,8 @@ def run(count, workers, items):
     delete_streams(stream)
     psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     per_k = lambda cpu: cpu / max(decided, 1) * 1000
-    print(f"| {workers} | {decided:,} | {seconds:.1f} | {decided / seconds:,.0f} | {max_lag[0]:,.0f} | "
+    label = f"{workers} (paced {rate:,}/s)" if rate else f"{workers} (burst)"
+    print(f"| {label} | {decided:,} | {seconds:.1f} | {decided / seconds:,.0f} | {max_lag[0]:,.0f} | "
           f"{p50} / {p99} | {per_k(worker_cpu):.2f} | {per_k(pg_cpu):.2f} | {per_k(nats_cpu):.2f} | "
           f"{publish_seconds:.1f} |", flush=True)
     if decided != count:
@@ -199,6 +201,10 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for workers in counts:
         run(count, workers, items)
+    # Latency below capacity: the same items paced at a steady rate, as a platform's live traffic.
+    paced = os.environ.get("MODERATO_BENCH_RATE", "2000")
+    if paced != "0":
+        run(count, 1, items, rate=int(paced))
     print()
     print("| stage alone | rate |")
     print("|---|---|")

@@ -132,6 +132,9 @@ enum Command {
         /// Publish repeated items again instead of letting the stream drop them (Nats-Msg-Id off).
         #[arg(long)]
         no_dedupe: bool,
+        /// Pace the publishing to this many items per second (default: as fast as the stream takes them).
+        #[arg(long, value_name = "PER_SECOND")]
+        rate: Option<f64>,
         /// No progress display.
         #[arg(long, short)]
         quiet: bool,
@@ -280,8 +283,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             input,
             stream,
             no_dedupe,
+            rate,
             quiet,
-        } => stream::publish(&stream, &input, no_dedupe, quiet),
+        } => stream::publish(&stream, &input, no_dedupe, rate, quiet),
         Command::Token { store, command } => service::token(&store, command),
         Command::Audit { store, command } => service::audit(&store, command),
         Command::Export { store, command } => service::export(&store, command),

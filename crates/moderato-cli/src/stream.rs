@@ -164,6 +164,7 @@ pub fn publish(
     stream: &StreamArgs,
     input: &PathBuf,
     no_dedupe: bool,
+    rate: Option<f64>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let file = std::fs::File::open(input)
@@ -190,6 +191,7 @@ pub fn publish(
             &topology.content_subject,
             reader,
             !no_dedupe,
+            rate,
             |count| {
                 if count % 1024 == 0 {
                     bar.set_position(count);

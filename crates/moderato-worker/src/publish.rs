@@ -31,15 +31,19 @@ pub struct PublishSummary {
 /// each line that holds an `id` and a `text` carries a `Nats-Msg-Id` so the
 /// stream drops repeats; without it, repeats reach the workers (whose
 /// database refuses a second decision anyway). `progress` is called with
-/// the count acknowledged so far.
+/// the count acknowledged so far. With `rate` (items per second), publishes
+/// are paced to that rate instead of going out as fast as possible.
 pub async fn publish_lines(
     context: &jetstream::Context,
     subject: &str,
     input: impl BufRead,
     dedupe: bool,
+    rate: Option<f64>,
     mut progress: impl FnMut(u64),
 ) -> Result<PublishSummary, WorkerError> {
     let mut summary = PublishSummary::default();
+    let started = tokio::time::Instant::now();
+    let mut sent: u64 = 0;
     let mut pending: VecDeque<PublishAckFuture> = VecDeque::with_capacity(WINDOW);
     for line in input.lines() {
         let line = line.map_err(|source| WorkerError::Read {
@@ -49,6 +53,11 @@ pub async fn publish_lines(
         if line.trim().is_empty() {
             continue;
         }
+        if let Some(rate) = rate.filter(|rate| *rate > 0.0) {
+            let due = started + std::time::Duration::from_secs_f64(sent as f64 / rate);
+            tokio::time::sleep_until(due).await;
+        }
+        sent += 1;
         let mut headers = HeaderMap::new();
         if dedupe && let Some(id) = message_id(&line) {
             headers.insert("Nats-Msg-Id", id.as_str());
