@@ -129,9 +129,10 @@ enum Command {
         input: PathBuf,
         #[command(flatten)]
         stream: stream::StreamArgs,
-        /// Publish repeated items again instead of letting the stream drop them (Nats-Msg-Id off).
+        /// Let the stream drop an item published again within 2 minutes (Nats-Msg-Id from id and text),
+        /// e.g. when re-running a file. Off by default: it would also drop an edit reverted to an earlier text.
         #[arg(long)]
-        no_dedupe: bool,
+        dedupe: bool,
         /// Pace the publishing to this many items per second (default: as fast as the stream takes them).
         #[arg(long, value_name = "PER_SECOND")]
         rate: Option<f64>,
@@ -282,10 +283,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish {
             input,
             stream,
-            no_dedupe,
+            dedupe,
             rate,
             quiet,
-        } => stream::publish(&stream, &input, no_dedupe, rate, quiet),
+        } => stream::publish(&stream, &input, dedupe, rate, quiet),
         Command::Token { store, command } => service::token(&store, command),
         Command::Audit { store, command } => service::audit(&store, command),
         Command::Export { store, command } => service::export(&store, command),

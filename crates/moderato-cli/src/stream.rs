@@ -163,7 +163,7 @@ pub async fn shutdown_signal() {
 pub fn publish(
     stream: &StreamArgs,
     input: &PathBuf,
-    no_dedupe: bool,
+    dedupe: bool,
     rate: Option<f64>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -190,7 +190,7 @@ pub fn publish(
             &context,
             &topology.content_subject,
             reader,
-            !no_dedupe,
+            dedupe,
             rate,
             |count| {
                 if count % 1024 == 0 {

@@ -57,14 +57,20 @@ pub enum FollowError {
 pub struct Follower {
     state: AppState,
     fingerprints_since: i64,
+    /// The active digest the database named at the last poll. The follower
+    /// acts only when this changes, so it never undoes an activation this
+    /// process made between its read and its swap.
+    last_seen_digest: String,
 }
 
 impl Follower {
     /// A follower for `state`, which was loaded from the store just now.
     pub fn new(state: AppState) -> Follower {
+        let last_seen_digest = state.engines.active().policy().digest.clone();
         Follower {
             state,
             fingerprints_since: now_ms() - FINGERPRINT_OVERLAP_MS,
+            last_seen_digest,
         }
     }
 
@@ -74,7 +80,7 @@ impl Follower {
         let mut outcome = PollOutcome::default();
         let store = &self.state.store;
         if let Some(active) = store.active_policy().await.map_err(FollowError::Store)?
-            && active.digest != self.state.engines.active().policy().digest
+            && active.digest != self.last_seen_digest
         {
             let engine = match self.state.engines.cached(&active.digest) {
                 Some(engine) => engine,
@@ -93,6 +99,7 @@ impl Follower {
                 }
             };
             self.state.engines.activate(engine);
+            self.last_seen_digest = active.digest.clone();
             tracing::info!(version = %active.version, "activated the policy version made active elsewhere");
             outcome.activated = Some(active.version);
         }

@@ -10,8 +10,6 @@ use async_nats::jetstream;
 use moderato_core::ContentItem;
 use moderato_server::ingest::{Ingest, IngestError, IngestFuture, IngestReceipt};
 
-use crate::content_message_id;
-
 /// Publishes validated items to the content subject.
 pub struct NatsIngest {
     context: jetstream::Context,
@@ -29,11 +27,12 @@ impl NatsIngest {
 impl Ingest for NatsIngest {
     fn submit<'a>(&'a self, item: &'a ContentItem, raw: &'a [u8]) -> IngestFuture<'a> {
         Box::pin(async move {
+            // No Nats-Msg-Id: one built from (id, text) would make the
+            // stream drop an edit reverted to an earlier text within its
+            // duplicate window. Repeats are harmless: the database keeps one
+            // decision per item.
             let mut headers = HeaderMap::new();
-            headers.insert(
-                "Nats-Msg-Id",
-                content_message_id(&item.id, &item.text).as_str(),
-            );
+            headers.insert("Moderato-Content-Id", item.id.as_str());
             let ack = self
                 .context
                 .publish_with_headers(self.subject.clone(), headers, raw.to_vec().into())

@@ -89,7 +89,10 @@ pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, Worker
 /// The `Nats-Msg-Id` of a content item, so that JetStream itself drops a
 /// repeated publish of the same item (same id and text) within its
 /// duplicate window. The database's idempotency key is what guarantees
-/// exactly-once effects; this only saves work.
+/// exactly-once effects; this only saves work, and only for producers that
+/// never revert an edit within the window (a revert has an earlier id and
+/// text and would be dropped), which is why `moderato publish` uses it only
+/// with `--dedupe` and `serve --ingest nats` not at all.
 pub fn content_message_id(content_id: &str, text: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();

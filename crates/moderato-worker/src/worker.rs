@@ -13,7 +13,10 @@
 //! decision is stored (or the stored one found, for a redelivery) and
 //! published to the decisions subject, and only then is the item
 //! acknowledged; (4) a failure on the way (database, stream) leaves the item
-//! unacknowledged with a delayed redelivery. This module must never
+//! unacknowledged with a delayed redelivery, and for two minutes after such
+//! a failure no item is dead-lettered for its delivery count (an outage of
+//! the database must not empty the stream into the dead letters). This
+//! module must never
 //! acknowledge an item whose decision is not committed and published.
 
 use std::future::Future;
@@ -171,6 +174,26 @@ struct Shared {
     context: jetstream::Context,
     config: WorkerConfig,
     counters: Counters,
+    /// Until when (ms since the epoch) the database or the stream counts as
+    /// failing: while it does, items are not dead-lettered for their
+    /// delivery count, since the fault is not theirs.
+    infrastructure_failing_until: std::sync::atomic::AtomicI64,
+}
+
+/// How long after an infrastructure failure the delivery bound is suspended.
+const INFRASTRUCTURE_GRACE_MS: i64 = 120_000;
+
+impl Shared {
+    fn infrastructure_failed(&self) {
+        self.infrastructure_failing_until.store(
+            moderato_server::now_ms() + INFRASTRUCTURE_GRACE_MS,
+            Ordering::Relaxed,
+        );
+    }
+
+    fn infrastructure_failing(&self) -> bool {
+        moderato_server::now_ms() < self.infrastructure_failing_until.load(Ordering::Relaxed)
+    }
 }
 
 /// Runs a worker until `shutdown` resolves (or, with `exit_when_idle`, the
@@ -215,6 +238,7 @@ pub async fn run_worker(
         context,
         config: config.clone(),
         counters: Counters::default(),
+        infrastructure_failing_until: std::sync::atomic::AtomicI64::new(0),
     });
     let permits = Arc::new(Semaphore::new(concurrency));
     let mut messages = consumer
@@ -339,6 +363,11 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
         }
     };
     drop(engine);
+    if delivered > shared.config.max_deliveries && shared.infrastructure_failing() {
+        // The database or the stream failed lately: the item is not the
+        // problem, so it waits instead of using up its deliveries.
+        return retry(&message, shared.config.max_deliveries).await;
+    }
     if delivered > shared.config.max_deliveries {
         let reason = format!(
             "not processed after {} deliveries (the limit is {})",
@@ -365,6 +394,7 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
         }
         Err(error) => {
             tracing::warn!(%error, %content_id, delivered, "deciding failed; the item will be redelivered");
+            shared.infrastructure_failed();
             return retry(&message, delivered).await;
         }
     };
@@ -401,6 +431,7 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
     .await;
     if let Err(error) = published {
         tracing::warn!(%error, %content_id, "publishing the decision failed; the item will be redelivered");
+        shared.infrastructure_failed();
         return retry(&message, delivered).await;
     }
     if let Err(error) = message.ack().await {
@@ -472,6 +503,7 @@ async fn dead_letter(
     .await;
     if let Err(error) = published {
         tracing::warn!(%error, sequence, "publishing a dead letter failed; the item will be redelivered");
+        shared.infrastructure_failed();
         return retry(message, delivered).await;
     }
     tracing::warn!(sequence, kind, reason, "item sent to the dead letters");
