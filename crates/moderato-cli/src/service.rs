@@ -86,11 +86,23 @@ pub enum AuditCommand {
     },
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// A multi-threaded runtime for the commands that talk to a database or a stream.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")
+}
+
+/// Logs to standard error, filtered by `RUST_LOG`, else by `default_filter`.
+pub(crate) fn init_tracing(default_filter: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// `moderato serve`.
@@ -101,13 +113,7 @@ pub fn serve(
     demo: bool,
     ingest: Option<crate::stream::StreamArgs>,
 ) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_tracing("info,tower_http=warn,sqlx=warn");
     runtime()?.block_on(async {
         let store = store_args.open().await?;
         let config = ServerConfig {

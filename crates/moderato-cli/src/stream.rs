@@ -13,6 +13,8 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use moderato_server::{ServerConfig, prepare_state};
+
+use crate::service::{init_tracing, runtime};
 use moderato_worker::{Topology, WorkerConfig};
 
 /// Where the stream is.
@@ -72,26 +74,21 @@ pub struct WorkerArgs {
     pub exit_when_idle: Option<u64>,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")
-}
-
-fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,async_nats=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Connects to NATS as `name` and creates the streams if needed.
+async fn open_streams(
+    stream: &StreamArgs,
+    name: &str,
+) -> anyhow::Result<(async_nats::Client, async_nats::jetstream::Context, Topology)> {
+    let client = moderato_worker::connect(&stream.nats, name).await?;
+    let context = async_nats::jetstream::new(client.clone());
+    let topology = stream.topology();
+    moderato_worker::ensure_streams(&context, &topology).await?;
+    Ok((client, context, topology))
 }
 
 /// `moderato worker`.
 pub fn worker(store: &crate::service::StoreArgs, args: WorkerArgs) -> anyhow::Result<ExitCode> {
-    init_tracing();
+    init_tracing("info,sqlx=warn,async_nats=warn");
     runtime()?.block_on(async {
         let store = store.open().await?;
         let state = prepare_state(store, ServerConfig::default())
@@ -171,10 +168,7 @@ pub fn publish(
         .with_context(|| format!("failed to open `{}`", input.display()))?;
     let reader = std::io::BufReader::new(file);
     runtime()?.block_on(async {
-        let client = moderato_worker::connect(&stream.nats, "moderato-publish").await?;
-        let context = async_nats::jetstream::new(client.clone());
-        let topology = stream.topology();
-        moderato_worker::ensure_streams(&context, &topology).await?;
+        let (client, context, topology) = open_streams(stream, "moderato-publish").await?;
         let bar = if quiet {
             ProgressBar::hidden()
         } else {
@@ -218,10 +212,7 @@ pub fn publish(
 pub async fn nats_ingest(
     stream: &StreamArgs,
 ) -> anyhow::Result<std::sync::Arc<dyn moderato_server::ingest::Ingest>> {
-    let client = moderato_worker::connect(&stream.nats, "moderato-serve").await?;
-    let context = async_nats::jetstream::new(client);
-    let topology = stream.topology();
-    moderato_worker::ensure_streams(&context, &topology).await?;
+    let (_client, context, topology) = open_streams(stream, "moderato-serve").await?;
     Ok(std::sync::Arc::new(moderato_worker::NatsIngest::new(
         context,
         topology.content_subject,

@@ -19,12 +19,19 @@ pub async fn load(store: &Store) -> Result<SharedIndex, StoreError> {
     let mut index = ActionedIndex::new();
     let rows = store.all_fingerprints().await?;
     index.reserve(rows.len());
-    for row in rows.into_iter().filter(|row| row.scheme == SCHEME) {
+    index_stored(&mut index, &rows);
+    Ok(Arc::new(RwLock::new(index)))
+}
+
+/// Adds stored fingerprints of the current scheme to `index`, in order
+/// (rows of an older scheme, or unreadable ones, are skipped; a decision
+/// already indexed is not added twice).
+pub fn index_stored(index: &mut ActionedIndex, rows: &[StoredFingerprint]) {
+    for row in rows.iter().filter(|row| row.scheme == SCHEME) {
         if let Ok(fingerprint) = Fingerprint::from_hex(&row.exact_sha256, &row.minhash_hex) {
             let _ = index.insert(&fingerprint, &row.decision_id, &row.action);
         }
     }
-    Ok(Arc::new(RwLock::new(index)))
 }
 
 /// Whether a decision's action puts its content in the index.

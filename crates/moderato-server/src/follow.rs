@@ -11,13 +11,9 @@
 //! write to the store, and never activate a policy the store does not name as
 //! active.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use moderato_detect::neardup::{Fingerprint, SCHEME};
-use moderato_engine::{Engine, load_pack};
-
-use crate::{AppState, files_from_json, now_ms};
+use crate::{AppState, now_ms};
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -84,19 +80,13 @@ impl Follower {
         {
             let engine = match self.state.engines.cached(&active.digest) {
                 Some(engine) => engine,
-                None => {
-                    let policy = load_pack(&files_from_json(&active.files)).map_err(|source| {
-                        FollowError::Policy {
-                            version: active.version.clone(),
-                            source,
-                        }
-                    })?;
-                    let engine = Engine::new(policy).map_err(|source| FollowError::Policy {
+                None => self
+                    .state
+                    .engine_from_files(&active.files)
+                    .map_err(|source| FollowError::Policy {
                         version: active.version.clone(),
                         source,
-                    })?;
-                    Arc::new(engine.with_actioned_index(self.state.actioned.clone()))
-                }
+                    })?,
             };
             self.state.engines.activate(engine);
             self.last_seen_digest = active.digest.clone();
@@ -114,11 +104,7 @@ impl Follower {
         if !rows.is_empty()
             && let Ok(mut index) = self.state.actioned.write()
         {
-            for row in rows.iter().filter(|row| row.scheme == SCHEME) {
-                if let Ok(print) = Fingerprint::from_hex(&row.exact_sha256, &row.minhash_hex) {
-                    let _ = index.insert(&print, &row.decision_id, &row.action);
-                }
-            }
+            crate::actioned::index_stored(&mut index, &rows);
         }
         Ok(outcome)
     }

@@ -157,6 +157,20 @@ pub struct AppState {
     pub ingest: Option<Arc<dyn ingest::Ingest>>,
 }
 
+impl AppState {
+    /// Validates and loads stored pack files (`{"name": "text"}`) into an
+    /// engine that consults this process's near-duplicate index.
+    pub fn engine_from_files(
+        &self,
+        files: &serde_json::Value,
+    ) -> Result<Arc<Engine>, moderato_engine::EngineError> {
+        let policy = load_pack(&files_from_json(files))?;
+        Ok(Arc::new(
+            Engine::new(policy)?.with_actioned_index(self.actioned.clone()),
+        ))
+    }
+}
+
 /// Converts stored pack files (`{"name": "text"}`) into the loader's map.
 pub fn files_from_json(files: &serde_json::Value) -> BTreeMap<String, String> {
     files

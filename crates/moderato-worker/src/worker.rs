@@ -417,19 +417,8 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
             return retry(&message, delivered).await;
         }
     };
-    let published = async {
-        shared
-            .context
-            .publish_with_headers(
-                shared.config.topology.decisions_subject.clone(),
-                headers,
-                body.into(),
-            )
-            .await?
-            .await
-    }
-    .await;
-    if let Err(error) = published {
+    let subject = &shared.config.topology.decisions_subject;
+    if let Err(error) = publish_stored(shared, subject, headers, body.into()).await {
         tracing::warn!(%error, %content_id, "publishing the decision failed; the item will be redelivered");
         shared.infrastructure_failed();
         return retry(&message, delivered).await;
@@ -455,6 +444,23 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
     } else {
         Outcome::Decided
     }
+}
+
+/// Publishes to `subject` and waits until the stream has stored the message.
+async fn publish_stored(
+    shared: &Shared,
+    subject: &str,
+    headers: HeaderMap,
+    payload: bytes::Bytes,
+) -> Result<(), String> {
+    shared
+        .context
+        .publish_with_headers(subject.to_string(), headers, payload)
+        .await
+        .map_err(|error| error.to_string())?
+        .await
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
 /// Leaves the item for redelivery after a delay that grows with its
@@ -489,19 +495,8 @@ async fn dead_letter(
     headers.insert("Moderato-Reason-Kind", kind);
     headers.insert("Moderato-Stream-Sequence", sequence.to_string().as_str());
     headers.insert("Moderato-Deliveries", delivered.to_string().as_str());
-    let published = async {
-        shared
-            .context
-            .publish_with_headers(
-                shared.config.topology.dead_letter_subject.clone(),
-                headers,
-                message.payload.clone(),
-            )
-            .await?
-            .await
-    }
-    .await;
-    if let Err(error) = published {
+    let subject = &shared.config.topology.dead_letter_subject;
+    if let Err(error) = publish_stored(shared, subject, headers, message.payload.clone()).await {
         tracing::warn!(%error, sequence, "publishing a dead letter failed; the item will be redelivered");
         shared.infrastructure_failed();
         return retry(message, delivered).await;

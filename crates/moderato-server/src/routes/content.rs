@@ -113,6 +113,19 @@ pub async fn decide_and_store(
     }
 }
 
+/// Hands a validated item to the stream (`serve --ingest nats`); a stream
+/// that does not take it is a 503.
+async fn queue(
+    ingest: &dyn crate::ingest::Ingest,
+    item: &ContentItem,
+    raw: &[u8],
+) -> Result<crate::ingest::IngestReceipt, ApiError> {
+    ingest
+        .submit(item, raw)
+        .await
+        .map_err(|error| ApiError::Unavailable(error.to_string()))
+}
+
 /// Evaluate and store one item; returns the decision.
 #[utoipa::path(post, path = "/v1/content", tag = "content",
     request_body(content = crate::openapi::ContentItemDoc, description = "One content item; unknown fields are rejected"),
@@ -139,10 +152,7 @@ pub async fn submit(
     })?;
     let item = state.engines.active().parse(text)?;
     if let Some(ingest) = &state.ingest {
-        let receipt = ingest
-            .submit(&item, &bytes)
-            .await
-            .map_err(|error| ApiError::Unavailable(error.to_string()))?;
+        let receipt = queue(ingest.as_ref(), &item, &bytes).await?;
         return Ok((StatusCode::ACCEPTED, Json(receipt)).into_response());
     }
     let (status, decision) = decide_and_store(&state, item).await?;
@@ -179,24 +189,15 @@ pub async fn submit_batch(
     for (index, value) in items.into_iter().enumerate() {
         let raw = value.to_string();
         let parsed = engine.parse(&raw);
-        let result = match parsed {
-            Ok(item) if state.ingest.is_some() => {
-                let receipt = match &state.ingest {
-                    Some(ingest) => ingest
-                        .submit(&item, raw.as_bytes())
-                        .await
-                        .map_err(|error| ApiError::Unavailable(error.to_string()))?,
-                    None => return Err(ApiError::Internal("ingest".into())),
-                };
-                BatchResult {
-                    index,
-                    status: 202,
-                    decision: None,
-                    queued: Some(receipt),
-                    error: None,
-                }
-            }
-            Ok(item) => match decide_and_store(&state, item).await {
+        let result = match (parsed, &state.ingest) {
+            (Ok(item), Some(ingest)) => BatchResult {
+                index,
+                status: 202,
+                decision: None,
+                queued: Some(queue(ingest.as_ref(), &item, raw.as_bytes()).await?),
+                error: None,
+            },
+            (Ok(item), None) => match decide_and_store(&state, item).await {
                 Ok((status, decision)) => BatchResult {
                     index,
                     status: status.as_u16(),
@@ -213,7 +214,7 @@ pub async fn submit_batch(
                     error: Some(error.to_string()),
                 },
             },
-            Err(error) => BatchResult {
+            (Err(error), _) => BatchResult {
                 index,
                 status: 400,
                 decision: None,

@@ -5,7 +5,6 @@
 //! activate a pack on upload.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -158,15 +157,12 @@ pub async fn activate(
         .find(|candidate| candidate.version == version)
         .ok_or_else(|| ApiError::NotFound(format!("no policy version `{version}`")))?;
     // Validate again before activation: a pack that fails validation can never be used.
-    let policy = load_pack(&files_from_json(&stored.files)).map_err(|error| match error {
-        EngineError::InvalidPolicy(error) => ApiError::InvalidPolicy(error),
-        other => ApiError::internal("load stored pack", other),
-    })?;
-    let engine = Arc::new(
-        Engine::new(policy)
-            .map_err(|error| ApiError::internal("build engine", error))?
-            .with_actioned_index(state.actioned.clone()),
-    );
+    let engine = state
+        .engine_from_files(&stored.files)
+        .map_err(|error| match error {
+            EngineError::InvalidPolicy(error) => ApiError::InvalidPolicy(error),
+            other => ApiError::internal("load stored pack", other),
+        })?;
     state
         .store
         .activate_policy(version, &caller.name, now_ms())

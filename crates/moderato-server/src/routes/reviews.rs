@@ -16,14 +16,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use moderato_core::review::{HumanReview, PublicInterestReview, ReviewOutcome, apply_review};
 use moderato_core::{Action, ContentItem, Decision};
-use moderato_engine::{Engine, load_pack};
+use moderato_engine::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{body_bytes, parse_json};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, from_store};
-use crate::{AppState, files_from_json, now_ms};
+use crate::{AppState, now_ms};
 
 /// A user report about a piece of content.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -243,13 +243,9 @@ pub(crate) async fn engine_for(state: &AppState, digest: &str) -> Result<Arc<Eng
                 "the policy {digest} of this decision is not stored"
             ))
         })?;
-    let policy = load_pack(&files_from_json(&version.files))
+    let engine = state
+        .engine_from_files(&version.files)
         .map_err(|error| ApiError::internal("load stored policy", error))?;
-    let engine = Arc::new(
-        Engine::new(policy)
-            .map_err(|error| ApiError::internal("build engine", error))?
-            .with_actioned_index(state.actioned.clone()),
-    );
     state.engines.remember(engine.clone());
     Ok(engine)
 }
