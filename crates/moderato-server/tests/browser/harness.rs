@@ -8,6 +8,9 @@
 //! a test it could not run: it skips only when `MODERATO_TEST_BROWSER` is unset,
 //! and says so.
 
+#[path = "../common/tokens.rs"]
+mod tokens;
+
 use std::future::Future;
 use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
@@ -20,7 +23,7 @@ use axum::http::{Request, StatusCode};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use http_body_util::BodyExt;
-use moderato_server::{ServerConfig, app, generate_token, now_ms, prepare_state};
+use moderato_server::{ServerConfig, app, prepare_state};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -112,21 +115,7 @@ async fn start_app() -> (String, Router, Tokens, tempfile::TempDir) {
     moderato_server::ui::demo::seed(&state)
         .await
         .expect("seed demo feed");
-    let mut tokens = Vec::new();
-    for (name, role) in [
-        ("root", "admin"),
-        ("platform", "ingest"),
-        ("alice", "moderator"),
-        ("bob", "moderator"),
-        ("auditor", "viewer"),
-    ] {
-        let token = generate_token().expect("token");
-        store
-            .create_token(name, role, &token, now_ms())
-            .await
-            .expect("create token");
-        tokens.push(token);
-    }
+    let tokens = tokens::create_role_tokens(&store).await;
     let router = app(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -275,6 +264,23 @@ impl Session {
             .at_most(WAIT)
             .for_element(Locator::Css(css))
             .await
+    }
+
+    /// On a task page: picks `choice` (uphold, overturn or a rung), types the
+    /// required reason and submits the review form.
+    pub async fn decide(&self, choice: &str, reason: &str) -> Outcome {
+        self.client
+            .find(Locator::Css(&format!("input[name=choice][value={choice}]")))
+            .await?
+            .click()
+            .await?;
+        self.wait_for("#reason").await?.send_keys(reason).await?;
+        self.client
+            .find(Locator::Css("#review button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        Ok(())
     }
 
     /// Waits until a JavaScript expression is true.

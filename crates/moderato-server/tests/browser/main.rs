@@ -95,23 +95,7 @@ async fn claim_and_review_then_see_the_history() {
                 content.contains("Lovely day for a picnic"),
                 "the task shows the content: {content}"
             );
-            session
-                .client
-                .find(Locator::Css("input[name=choice][value=label]"))
-                .await?
-                .click()
-                .await?;
-            session
-                .wait_for("#reason")
-                .await?
-                .send_keys("Mild; a label is enough")
-                .await?;
-            session
-                .client
-                .find(Locator::Css("#review button[type=submit]"))
-                .await?
-                .click()
-                .await?;
+            session.decide("label", "Mild; a label is enough").await?;
             let text = session.wait_for_heading("History of song-1").await?;
             ensure!(text.contains("verifies"), "the chain mark: {text}");
             let rows = session
@@ -183,23 +167,7 @@ async fn appeal_is_refused_to_the_first_reviewer_and_decided_by_a_second() {
                 text.contains("Appeal by author-appeal-1: It was a line from a film"),
                 "bob sees the appeal: {text}"
             );
-            session
-                .client
-                .find(Locator::Css("input[name=choice][value=overturn]"))
-                .await?
-                .click()
-                .await?;
-            session
-                .wait_for("#reason")
-                .await?
-                .send_keys("A quotation, not a threat")
-                .await?;
-            session
-                .client
-                .find(Locator::Css("#review button[type=submit]"))
-                .await?
-                .click()
-                .await?;
+            session.decide("overturn", "A quotation, not a threat").await?;
             let text = session.wait_for_heading("History of appeal-1").await?;
             ensure!(
                 text.contains("bob") && text.contains("appeal"),

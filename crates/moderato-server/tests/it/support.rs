@@ -1,5 +1,8 @@
 //! Test support: an app on a fresh database with one token per role, and request helpers.
 
+#[path = "../common/tokens.rs"]
+mod tokens;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -76,21 +79,7 @@ impl TestApp {
         let state = prepare_state(store.clone(), ServerConfig::default())
             .await
             .unwrap();
-        let mut tokens = Vec::new();
-        for (name, role) in [
-            ("root", "admin"),
-            ("platform", "ingest"),
-            ("alice", "moderator"),
-            ("bob", "moderator"),
-            ("auditor", "viewer"),
-        ] {
-            let token = moderato_server::generate_token().unwrap();
-            store
-                .create_token(name, role, &token, now_ms())
-                .await
-                .unwrap();
-            tokens.push(token);
-        }
+        let tokens = tokens::create_role_tokens(&store).await;
         TestApp {
             router: app(state),
             store,
