@@ -7,7 +7,9 @@
 
 pub mod claims;
 pub mod context;
+pub mod frames;
 pub mod imminence;
+pub mod language;
 pub mod neardup;
 pub mod normalize;
 pub mod patterns;
@@ -15,7 +17,7 @@ pub mod patterns;
 use std::collections::BTreeMap;
 
 use moderato_core::decision::{Evidence, Signal};
-use moderato_core::policy::{BuiltinSignal, Claim};
+use moderato_core::policy::{BuiltinSignal, Claim, Lexicons, WordClass};
 use regex::Regex;
 
 pub use normalize::{Normalized, normalize};
@@ -62,6 +64,22 @@ pub const BUILTIN_SIGNALS: &[BuiltinSignal] = &[
         description: "dehumanising or inferiorising statements about protected groups",
     },
     BuiltinSignal {
+        name: "hate.derogation",
+        description: "derogatory generalisations and hostile emotions about protected groups",
+    },
+    BuiltinSignal {
+        name: "hate.exclusion",
+        description: "calls to exclude protected groups or deny them rights",
+    },
+    BuiltinSignal {
+        name: "hate.threat",
+        description: "threats of, or calls for, violence against protected groups",
+    },
+    BuiltinSignal {
+        name: "hate.group_target",
+        description: "a protected group named as a possible target, outside counter-speech, reporting and quotation",
+    },
+    BuiltinSignal {
         name: "harassment.insult",
         description: "insults, abuse and encouragement of self-harm aimed at a person",
     },
@@ -102,6 +120,7 @@ struct CompiledPattern {
 pub struct RuleDetector {
     patterns: Vec<CompiledPattern>,
     claims: claims::ClaimMatcher,
+    lexicon: language::Lexicon,
     link: Regex,
 }
 
@@ -130,9 +149,70 @@ impl RuleDetector {
         Ok(RuleDetector {
             patterns: compiled,
             claims: claims::ClaimMatcher::new(claims)?,
+            lexicon: language::Lexicon::default(),
             link,
         })
     }
+
+    /// Adds the pack's lexicons: the language layer and its frames then run in every check.
+    pub fn with_lexicons(mut self, lexicons: &Lexicons) -> RuleDetector {
+        self.lexicon = language::Lexicon::new(lexicons);
+        self
+    }
+
+    /// The language analysis and frames of a text (for evaluation reports and explanations).
+    pub fn frames(&self, normalized: &Normalized) -> (language::Analysis, Vec<frames::Frame>) {
+        let analysis = language::analyse(normalized, &self.lexicon);
+        let frames = frames::find_frames(&analysis);
+        (analysis, frames)
+    }
+}
+
+/// The signals a frame raises.
+fn frame_signals(frame: &frames::Frame) -> &'static [&'static str] {
+    use frames::FrameKind;
+    match (frame.kind, frame.group_target) {
+        (FrameKind::Threat, false) => &["violence.threat"],
+        (FrameKind::Threat, true) => &["violence.threat", "hate.threat"],
+        (FrameKind::Incite, false) => &["violence.incitement"],
+        (FrameKind::Incite, true) => &["violence.incitement", "hate.threat"],
+        (FrameKind::Glorify, _) => &["violence.glorification"],
+        (FrameKind::Dehumanise, _) => &["hate.dehumanization"],
+        (FrameKind::Derogate, _) => &["hate.derogation"],
+        (FrameKind::Exclude, _) => &["hate.exclusion"],
+        (FrameKind::Insult, _) => &["harassment.insult"],
+        (FrameKind::Civic(_), _) => &["misinfo.civic"],
+    }
+}
+
+fn token_span(
+    analysis: &language::Analysis,
+    normalized: &Normalized,
+    range: (usize, usize),
+) -> [usize; 2] {
+    let start = analysis.tokens[range.0].start;
+    let end = analysis.tokens[range.1.max(range.0 + 1) - 1].end;
+    normalized.original_span(start, end)
+}
+
+/// Describes a frame as evidence: `THREAT · speaker: i · harm: kill · target: you · stance: asserted`.
+pub fn describe_frame(frame: &frames::Frame, chars: &[char], analysis: &language::Analysis, normalized: &Normalized) -> String {
+    let mut parts = vec![match frame.kind {
+        frames::FrameKind::Civic(class) => format!("CIVIC {}", class.name().trim_start_matches("civic_")),
+        kind => kind.name().to_string(),
+    }];
+    for slot in &frame.slots {
+        let span = token_span(analysis, normalized, (slot.start, slot.end));
+        let text: String = chars[span[0]..span[1]].iter().collect();
+        parts.push(format!("{}: {}", slot.role, text));
+    }
+    let stance = if frame.stances.is_empty() {
+        "asserted".to_string()
+    } else {
+        frame.stances.iter().map(|stance| stance.name()).collect::<Vec<_>>().join("+")
+    };
+    parts.push(format!("stance: {stance}"));
+    parts.join(" · ")
 }
 
 fn round2(value: f64) -> f64 {
@@ -179,6 +259,53 @@ impl Detector for RuleDetector {
             }
         }
 
+        let (analysis, found) = self.frames(normalized);
+        for frame in &found {
+            let range = frame.token_range();
+            let span = token_span(&analysis, normalized, range);
+            let note = describe_frame(frame, &chars, &analysis, normalized);
+            let correction = match frame.kind {
+                frames::FrameKind::Civic(class) => self.lexicon.civic(class).map(|category| {
+                    moderato_core::decision::Correction {
+                        claim: format!("category:{}", class.name()),
+                        text: category.correction.clone(),
+                        link: category.link.clone(),
+                    }
+                }),
+                _ => None,
+            };
+            for signal in frame_signals(frame) {
+                let entry = by_signal.entry(signal).or_default();
+                entry.0 = f64::max(entry.0, frame.score);
+                entry.1.push(Evidence {
+                    signal: signal.to_string(),
+                    score: frame.score,
+                    span: Some(span),
+                    excerpt: Some(chars[span[0]..span[1]].iter().collect()),
+                    note: Some(note.clone()),
+                    correction: correction.clone(),
+                });
+            }
+        }
+        if let Some((score, range, stances)) = frames::group_target(&analysis) {
+            let span = token_span(&analysis, normalized, range);
+            let entry = by_signal.entry("hate.group_target").or_default();
+            entry.0 = score;
+            let stance = if stances.is_empty() {
+                "asserted".to_string()
+            } else {
+                stances.iter().map(|stance| stance.name()).collect::<Vec<_>>().join("+")
+            };
+            entry.1.push(Evidence {
+                signal: "hate.group_target".into(),
+                score,
+                span: Some(span),
+                excerpt: Some(chars[span[0]..span[1]].iter().collect()),
+                note: Some(format!("protected group named · stance: {stance}")),
+                correction: None,
+            });
+        }
+
         let (imminence, imminence_evidence) = imminence::assess(normalized, &chars);
         // Imminence only matters where the text is violent in the first place.
         let violent = [
@@ -191,12 +318,44 @@ impl Detector for RuleDetector {
         .fold(0.0, f64::max);
         // Full weight once the text is clearly violent (0.75 or more), a quarter without violence.
         let imminence = round2(imminence * (violent / 0.75).clamp(0.25, 1.0));
+        let from_frames = frames::imminence(&analysis, &found);
         if let Some(entry) = by_signal.get_mut(imminence::SIGNAL) {
-            entry.0 = imminence.min(1.0);
-            entry.1 = imminence_evidence;
+            match from_frames {
+                Some((score, indicators)) if score > imminence => {
+                    entry.0 = round2(score.min(1.0));
+                    entry.1 = indicators
+                        .into_iter()
+                        .map(|(name, weight, range)| {
+                            let span = token_span(&analysis, normalized, range);
+                            Evidence {
+                                signal: imminence::SIGNAL.to_string(),
+                                score: weight,
+                                span: Some(span),
+                                excerpt: Some(chars[span[0]..span[1]].iter().collect()),
+                                note: Some(format!("{name} (read from the frame)")),
+                                correction: None,
+                            }
+                        })
+                        .collect();
+                }
+                _ => {
+                    entry.0 = imminence.min(1.0);
+                    entry.1 = imminence_evidence;
+                }
+            }
         }
 
-        for hit in self.claims.find(normalized, &chars) {
+        // A known claim in a text that corrects it (`you cannot vote by text`) is discounted.
+        let corrected = analysis.text_has(WordClass::Correction);
+        for mut hit in self.claims.find(normalized, &chars) {
+            if corrected {
+                hit.score *= 0.15;
+                hit.evidence.score = round2(hit.evidence.score * 0.15);
+                hit.evidence.note = hit
+                    .evidence
+                    .note
+                    .map(|note| format!("{note} (discounted: corrected)"));
+            }
             let entry = by_signal.entry(hit.claim.signal.as_str()).or_default();
             entry.0 = f64::max(entry.0, round2(hit.score));
             entry.1.push(hit.evidence);

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod examples;
 pub mod pack;
+pub mod suite;
 pub mod synthetic;
 
 use std::sync::{Arc, OnceLock};
@@ -32,7 +33,7 @@ pub struct Engine {
 impl Engine {
     /// Builds the detectors for a validated policy.
     pub fn new(policy: Policy) -> Result<Engine, EngineError> {
-        let rules = RuleDetector::new(&policy.claims)?;
+        let rules = RuleDetector::new(&policy.claims)?.with_lexicons(&policy.lexicons);
         let model = ModelDetector::new(builtin_model()?);
         Ok(Engine {
             policy: Arc::new(policy),

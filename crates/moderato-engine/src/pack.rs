@@ -44,6 +44,30 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         "violence.toml",
         include_str!("../../../policies/default/violence.toml"),
     ),
+    (
+        "lexicons/civic.toml",
+        include_str!("../../../policies/default/lexicons/civic.toml"),
+    ),
+    (
+        "lexicons/groups.toml",
+        include_str!("../../../policies/default/lexicons/groups.toml"),
+    ),
+    (
+        "lexicons/hate.toml",
+        include_str!("../../../policies/default/lexicons/hate.toml"),
+    ),
+    (
+        "lexicons/slurs.toml",
+        include_str!("../../../policies/default/lexicons/slurs.toml"),
+    ),
+    (
+        "lexicons/speech.toml",
+        include_str!("../../../policies/default/lexicons/speech.toml"),
+    ),
+    (
+        "lexicons/violence.toml",
+        include_str!("../../../policies/default/lexicons/violence.toml"),
+    ),
 ];
 
 /// The files of the embedded default pack.
@@ -54,13 +78,26 @@ pub fn default_pack_files() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Reads every `.toml` file of a pack folder (or a single `policy.toml`'s folder).
+/// Reads every `.toml` file of a pack folder (or a single `policy.toml`'s folder), and those of
+/// its `lexicons/` folder (named `lexicons/<file>.toml`).
 pub fn read_pack_files(path: &Path) -> Result<BTreeMap<String, String>, EngineError> {
     let folder = if path.is_file() {
         path.parent().unwrap_or(Path::new("."))
     } else {
         path
     };
+    let mut files = read_toml_files(folder, "")?;
+    let lexicons = folder.join(moderato_core::policy::LEXICON_DIR.trim_end_matches('/'));
+    if lexicons.is_dir() {
+        files.extend(read_toml_files(
+            &lexicons,
+            moderato_core::policy::LEXICON_DIR,
+        )?);
+    }
+    Ok(files)
+}
+
+fn read_toml_files(folder: &Path, prefix: &str) -> Result<BTreeMap<String, String>, EngineError> {
     let read_error = |source| EngineError::ReadPack {
         path: folder.to_path_buf(),
         source,
@@ -79,7 +116,7 @@ pub fn read_pack_files(path: &Path) -> Result<BTreeMap<String, String>, EngineEr
                     path: file_path.clone(),
                     source,
                 })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
             files.insert(name, text);
         }
     }

@@ -310,7 +310,7 @@ pub fn load_policy(
             });
             continue;
         }
-        if name == MANIFEST_FILE {
+        if name == MANIFEST_FILE || name.starts_with(super::lexicon::LEXICON_DIR) {
             continue;
         }
         if name == CLAIMS_FILE {
@@ -507,6 +507,7 @@ pub fn load_policy(
     };
     let claims = validate_claims(raw_claims, &known, &mut collector);
     diagnostics.extend(collector.diagnostics);
+    let lexicons = super::lexicon::load_lexicons(files, &mut diagnostics);
 
     if !diagnostics.is_empty() {
         diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
@@ -530,6 +531,7 @@ pub fn load_policy(
         external,
         rules,
         claims,
+        lexicons,
         files: files.clone(),
         cel_env: CelEnv(cel_env),
     })

@@ -43,6 +43,8 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Known false claims, for the claims detector.
     pub claims: Vec<Claim>,
+    /// Word classes for the detectors' language layer (`lexicons/*.toml`).
+    pub lexicons: super::lexicon::Lexicons,
     /// The source files of the pack, by name.
     #[serde(skip)]
     pub files: BTreeMap<String, String>,

@@ -1,0 +1,937 @@
+//! Frames over the tagged text: who threatens, incites, glorifies, dehumanises, derogates,
+//! excludes or insults whom, and in what stance.
+//!
+//! A frame is found per clause (and across adjacent sentences where a slot may sit in the next
+//! sentence). Every slot keeps its token span, so evidence reads `target: rioters · harm: rounds ·
+//! endorsement: about time`. Every frame has a stance: asserted, negated (a negation in the same
+//! clause before the predicate, not a fixed window), quoted, reported, condemned, hypothetical or
+//! fictional; the stance lowers the score. Frames describe classes of speech, not particular
+//! sentences. This module must never choose an action: it only produces scored frames.
+
+use moderato_core::policy::WordClass as C;
+
+use crate::language::Analysis;
+
+/// The kind of speech a frame describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// The speaker threatens harm to a target.
+    Threat,
+    /// A call on others to commit violence.
+    Incite,
+    /// Violence or its outcome praised or promised.
+    Glorify,
+    /// A group denied its humanity.
+    Dehumanise,
+    /// A group derogated by attribute or emotion.
+    Derogate,
+    /// A group excluded or denied rights.
+    Exclude,
+    /// A person insulted.
+    Insult,
+    /// A false statement about voting.
+    Civic(C),
+}
+
+impl FrameKind {
+    /// Upper-case name shown in evidence.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameKind::Threat => "THREAT",
+            FrameKind::Incite => "INCITE",
+            FrameKind::Glorify => "GLORIFY",
+            FrameKind::Dehumanise => "DEHUMANISE",
+            FrameKind::Derogate => "DEROGATE",
+            FrameKind::Exclude => "EXCLUDE",
+            FrameKind::Insult => "INSULT",
+            FrameKind::Civic(_) => "CIVIC",
+        }
+    }
+}
+
+/// How the speaker stands to what the frame says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stance {
+    /// Said in the speaker's own voice.
+    Asserted,
+    /// Negated within its clause.
+    Negated,
+    /// Inside quotation marks.
+    Quoted,
+    /// Reported as news.
+    Reported,
+    /// Condemned or countered in the same text.
+    Condemned,
+    /// Corrected (civic claims).
+    Corrected,
+    /// Asked or imagined.
+    Hypothetical,
+    /// Fiction, games, sport or history.
+    Fictional,
+}
+
+impl Stance {
+    /// Lower-case name shown in evidence.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stance::Asserted => "asserted",
+            Stance::Negated => "negated",
+            Stance::Quoted => "quoted",
+            Stance::Reported => "reported",
+            Stance::Condemned => "condemned",
+            Stance::Corrected => "corrected",
+            Stance::Hypothetical => "hypothetical",
+            Stance::Fictional => "fictional",
+        }
+    }
+}
+
+/// A slot of a frame: its role and token span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// Role, e.g. `target`, `harm`, `endorsement`.
+    pub role: &'static str,
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+}
+
+/// A frame found in the text.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// What kind of speech.
+    pub kind: FrameKind,
+    /// Score before the stance (0..1).
+    pub base: f64,
+    /// Score after the stance.
+    pub score: f64,
+    /// The stance.
+    pub stance: Stance,
+    /// Other stances found (all lower the score).
+    pub stances: Vec<Stance>,
+    /// Slots with spans.
+    pub slots: Vec<Slot>,
+    /// The target is a protected group.
+    pub group_target: bool,
+    /// Head token (the predicate).
+    pub head: usize,
+}
+
+impl Frame {
+    /// First and last token covered by the frame's slots.
+    pub fn token_range(&self) -> (usize, usize) {
+        let start = self.slots.iter().map(|slot| slot.start).min().unwrap_or(self.head);
+        let end = self.slots.iter().map(|slot| slot.end).max().unwrap_or(self.head + 1);
+        (start, end)
+    }
+}
+
+const VIOLENT: &[C] = &[C::ViolentAct, C::Exterminate];
+const HARM: &[C] = &[C::ViolentAct, C::Exterminate, C::HarmOutcome];
+const PERSON: &[C] = &[
+    C::SecondPerson,
+    C::ThirdPerson,
+    C::Official,
+    C::Target,
+    C::ProtectedGroup,
+    C::GroupReference,
+    C::Slur,
+    C::UnrestTarget,
+    C::Perpetrator,
+];
+
+/// What the frame finder knows about the text as a whole.
+struct Context<'a> {
+    a: &'a Analysis,
+    /// A protected group is named somewhere (so plural pronouns may refer to it).
+    group_named: bool,
+}
+
+const PLURAL_PRONOUNS: &[&str] = &[
+    "they", "them", "their", "theirs", "they're", "theyre", "they'll", "em", "those", "these",
+    "themselves",
+];
+
+const GENERIC_GROUP_WORDS: &[&str] = &[
+    "people", "women", "men", "folk", "folks", "children", "kids", "chinese", "japanese", "roma",
+    "romani", "vietnamese", "poc", "lgbt", "lgbtq",
+];
+
+impl<'a> Context<'a> {
+    fn new(a: &'a Analysis) -> Context<'a> {
+        let group_named = (0..a.tokens.len()).any(|i| Context::named_group(a, i));
+        Context { a, group_named }
+    }
+
+    fn named_group(a: &Analysis, i: usize) -> bool {
+        let classes = a.tokens[i].classes;
+        classes.any(&[C::ProtectedGroup, C::Slur])
+            || (classes.has(C::GroupAdjective) && a.has(i + 1, C::PersonNoun))
+    }
+
+    /// The token range of a protected-group reference at token `i`, if there is one.
+    fn group_at(&self, i: usize) -> Option<(usize, usize)> {
+        let a = self.a;
+        let classes = a.tokens[i].classes;
+        if classes.any(&[C::ProtectedGroup, C::Slur, C::GroupReference]) {
+            return Some(a.term(i));
+        }
+        if classes.has(C::GroupAdjective) && a.has(i + 1, C::PersonNoun) {
+            return Some((i, a.term(i + 1).1));
+        }
+        if self.group_named && PLURAL_PRONOUNS.contains(&a.word(i)) {
+            return Some((i, i + 1));
+        }
+        None
+    }
+
+    /// Whether the group reference at `range` speaks of the group as a whole.
+    fn generic(&self, range: (usize, usize), clause: (usize, usize)) -> bool {
+        let a = self.a;
+        let last = a.word(range.1 - 1);
+        a.tokens[range.0].classes.has(C::GroupReference)
+            || PLURAL_PRONOUNS.contains(&a.word(range.0))
+            || a.tokens[range.1 - 1].classes.inflected()
+            || (last.ends_with('s') && !last.ends_with("'s"))
+            || GENERIC_GROUP_WORDS.contains(&last)
+            || a.find(clause, C::Generaliser).is_some()
+    }
+
+    fn person_at(&self, i: usize) -> bool {
+        let token = &self.a.tokens[i];
+        token.classes.any(PERSON) || token.handle || self.group_at(i).is_some()
+    }
+
+    /// First person-like target in `from..to` (clamped), with its span.
+    fn target_in(&self, from: usize, to: usize) -> Option<(usize, usize)> {
+        let to = to.min(self.a.tokens.len());
+        (from..to).find(|&i| self.person_at(i)).map(|i| {
+            self.group_at(i).unwrap_or_else(|| self.a.term(i))
+        })
+    }
+
+    /// Whether a negation cue governs token `head`: in its clause, before it, within 8 tokens.
+    fn negated(&self, head: usize) -> bool {
+        let (start, _) = self.a.clause_of(head);
+        let from = start.max(head.saturating_sub(8));
+        (from..head).any(|i| {
+            self.a.tokens[i].classes.has(C::Negation) && self.a.tokens[i].term_end <= head
+        })
+    }
+
+    fn sentence_has(&self, head: usize, class: C, before: usize, after: usize) -> bool {
+        self.a.find(self.a.window(head, before, after), class).is_some()
+    }
+
+    /// The stances of a frame with predicate `head`.
+    fn stances(&self, head: usize, kind: FrameKind) -> Vec<Stance> {
+        let a = self.a;
+        let mut stances = Vec::new();
+        let civic = matches!(kind, FrameKind::Civic(_));
+        let negated = if civic {
+            let clause = a.clause_of(head);
+            !matches!(kind, FrameKind::Civic(C::CivicEligibility))
+                && (clause.0..clause.1).any(|i| a.tokens[i].classes.has(C::Negation))
+        } else {
+            self.negated(head)
+        };
+        if negated {
+            stances.push(Stance::Negated);
+        }
+        if a.tokens[head].quoted {
+            stances.push(Stance::Quoted);
+        } else if self.sentence_has(head, C::Quotation, 0, 0)
+            && a.find(a.sentence_of(head), C::Quotation).is_some_and(|q| q < head)
+            && !matches!(kind, FrameKind::Insult)
+        {
+            // "he told me he would kill me": someone else's words, reported.
+            stances.push(Stance::Quoted);
+        }
+        if civic {
+            if a.text_has(C::Correction) {
+                stances.push(Stance::Corrected);
+            }
+        } else if a.text_has(C::Condemnation) {
+            stances.push(Stance::Condemned);
+        }
+        // Praise is the speaker's own voice, even beside the words of a news report.
+        let praised = matches!(kind, FrameKind::Glorify) && a.tokens[head].classes.any(&[C::Praise, C::Deserve]);
+        if self.sentence_has(head, C::Reporting, 1, 1) && !praised {
+            stances.push(Stance::Reported);
+        }
+        let question = a.questions[a.tokens[head].sentence as usize]
+            && a.find(a.sentence_of(head), C::CallToAct).is_none();
+        let hypothetical = self.sentence_has(head, C::Hypothetical, 0, 0);
+        if (hypothetical || question) && !matches!(kind, FrameKind::Threat | FrameKind::Insult) {
+            stances.push(Stance::Hypothetical);
+        }
+        let violent = matches!(
+            kind,
+            FrameKind::Threat | FrameKind::Incite | FrameKind::Glorify
+        );
+        if (violent && (a.text_has(C::Fiction) || a.text_has(C::Sports)))
+            || a.text_has(C::History)
+        {
+            stances.push(Stance::Fictional);
+        }
+        stances
+    }
+}
+
+fn factor(stance: Stance) -> f64 {
+    match stance {
+        Stance::Asserted => 1.0,
+        Stance::Negated => 0.1,
+        Stance::Quoted => 0.4,
+        Stance::Reported => 0.35,
+        Stance::Condemned => 0.3,
+        Stance::Corrected => 0.15,
+        Stance::Hypothetical => 0.5,
+        Stance::Fictional => 0.25,
+    }
+}
+
+struct Builder<'c, 'a> {
+    cx: &'c Context<'a>,
+    frames: Vec<Frame>,
+}
+
+impl Builder<'_, '_> {
+    fn push(&mut self, kind: FrameKind, base: f64, head: usize, slots: Vec<Slot>, group_target: bool) {
+        let stances = self.cx.stances(head, kind);
+        let score = stances.iter().fold(base, |score, stance| score * factor(*stance));
+        let stance = stances.first().copied().unwrap_or(Stance::Asserted);
+        self.frames.push(Frame {
+            kind,
+            base,
+            score: (score * 100.0).round() / 100.0,
+            stance,
+            stances,
+            slots,
+            group_target,
+            head,
+        });
+    }
+}
+
+fn slot(role: &'static str, range: (usize, usize)) -> Slot {
+    Slot {
+        role,
+        start: range.0,
+        end: range.1,
+    }
+}
+
+/// Finds every frame in an analysed text.
+pub fn find_frames(a: &Analysis) -> Vec<Frame> {
+    if a.tokens.is_empty() {
+        return Vec::new();
+    }
+    let cx = Context::new(a);
+    let mut builder = Builder {
+        cx: &cx,
+        frames: Vec::new(),
+    };
+    threats(&mut builder);
+    incitement(&mut builder);
+    glorification(&mut builder);
+    hate(&mut builder);
+    insults(&mut builder);
+    civic(&mut builder);
+    builder.frames
+}
+
+fn is_group(cx: &Context<'_>, range: (usize, usize)) -> bool {
+    cx.group_at(range.0).is_some()
+        && !(PLURAL_PRONOUNS.contains(&cx.a.word(range.0)) && !cx.group_named)
+}
+
+fn threats(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    let n = a.tokens.len();
+    for clause in a.clauses.clone() {
+        // Direct: first person + future/intent + violent act + target.
+        if let Some(speaker) = a.find(clause, C::FirstPerson) {
+            // `I'm putting you in hospital`: the progressive of the speaker is intent too.
+            let progressive = matches!(a.word(speaker), "i'm" | "im" | "we're" | "were" | "i" | "we")
+                && (speaker + 1..(speaker + 3).min(clause.1)).any(|i| a.word(i).ends_with("ing") || matches!(a.word(i), "am" | "are"));
+            let modal = (speaker..clause.1)
+                .find(|&i| a.has(i, C::Future) || a.has(i, C::Obligation))
+                .or(progressive.then_some(speaker));
+            if let Some(modal) = modal {
+                let act = (modal..clause.1.min(modal + 8)).find(|&i| a.tokens[i].classes.any(HARM) || a.has(i, C::NoSurvivors));
+                if let Some(act) = act {
+                    let sentence = a.sentence_of(act);
+                    let target = cx
+                        .target_in(act + 1, (a.term(act).1 + 5).min(sentence.1))
+                        .or_else(|| if a.tokens[act].classes.has(C::HarmOutcome) { cx.target_in(clause.0, act) } else { None });
+                    if let Some(target) = target {
+                        let group = is_group(cx, target);
+                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].handle { 0.9 } else { 0.85 };
+                        b.push(
+                            FrameKind::Threat,
+                            base,
+                            act,
+                            vec![slot("speaker", a.term(speaker)), slot("modality", a.term(modal)), slot("harm", a.term(act)), slot("target", target)],
+                            group,
+                        );
+                        continue;
+                    }
+                }
+            }
+        }
+        // The target's fate: second person, a named account or a group + future + harm outcome.
+        let subject = (clause.0..clause.1).find(|&i| {
+            a.has(i, C::SecondPerson) || a.tokens[i].handle || cx.group_at(i).is_some_and(|g| is_group(cx, g))
+        });
+        if let Some(subject) = subject {
+            let modal = (subject..clause.1).find(|&i| a.has(i, C::Future));
+            if let Some(modal) = modal {
+                let harm = (modal..clause.1.min(modal + 10)).find(|&i| {
+                    a.has(i, C::HarmOutcome)
+                        || a.has(i, C::Weapon)
+                        || (a.has(i, C::ViolentAct) && a.tokens[i].classes.inflected())
+                });
+                if let Some(harm) = harm {
+                    let target = cx.group_at(subject).unwrap_or_else(|| a.term(subject));
+                    let group = is_group(cx, target) && !a.has(subject, C::SecondPerson);
+                    b.push(
+                        FrameKind::Threat,
+                        0.8,
+                        harm,
+                        vec![slot("target", target), slot("modality", a.term(modal)), slot("harm", a.term(harm))],
+                        group,
+                    );
+                    continue;
+                }
+            }
+        }
+    }
+    // The speaker, a weapon and the addressee in one sentence (`got a blicky for you`), or the
+    // speaker bringing a weapon to a place, a time or a group.
+    for s in 0..a.sentences.len() {
+        let sentence = a.sentences[s];
+        let (Some(speaker), Some(weapon)) = (a.find(sentence, C::FirstPerson), a.find(sentence, C::Weapon)) else {
+            continue;
+        };
+        if weapon < speaker || b.frames.iter().any(|f| f.kind == FrameKind::Threat && a.tokens[f.head].sentence as usize == s) {
+            continue;
+        }
+        let window = a.window(weapon, 0, 1);
+        let addressee = (sentence.0..sentence.1).find(|&i| a.has(i, C::SecondPerson) || a.tokens[i].handle);
+        let armed = (speaker..weapon).any(|i| a.has(i, C::ArmVerb) || matches!(a.word(i), "bringing" | "got" | "have" | "loaded" | "packing" | "carrying"));
+        let occasion = a.find(window, C::Place).or_else(|| a.find(window, C::Time));
+        let group = (window.0..window.1).find_map(|i| cx.group_at(i).filter(|g| is_group(cx, *g)));
+        if let Some(addressee) = addressee {
+            b.push(
+                FrameKind::Threat,
+                0.75,
+                weapon,
+                vec![slot("speaker", a.term(speaker)), slot("means", a.term(weapon)), slot("target", a.term(addressee))],
+                false,
+            );
+        } else if armed && (occasion.is_some() || group.is_some()) {
+            let mut slots = vec![slot("speaker", a.term(speaker)), slot("means", a.term(weapon))];
+            if let Some(group) = group {
+                slots.push(slot("target", group));
+            } else if let Some(occasion) = occasion {
+                slots.push(slot("occasion", a.term(occasion)));
+            }
+            b.push(FrameKind::Threat, if group.is_some() { 0.8 } else { 0.65 }, weapon, slots, group.is_some());
+        }
+    }
+    // Veiled threats and weak hints beside violent words.
+    let violent_text = a.all.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome, C::Exterminate]);
+    for i in 0..n {
+        if a.tokens[i].term_start != i {
+            continue;
+        }
+        let classes = a.tokens[i].classes;
+        let veiled = classes.has(C::VeiledThreat);
+        let hint = classes.has(C::ThreatHint) && violent_text;
+        if veiled || hint {
+            let sentence = a.window(i, 1, 1);
+            let target = cx
+                .target_in(sentence.0, sentence.1)
+                .unwrap_or_else(|| a.term(i));
+            let mut slots = vec![slot("threat", a.term(i)), slot("target", target)];
+            if hint && let Some(harm) = (sentence.0..sentence.1).find(|&j| a.tokens[j].classes.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome])) {
+                slots.push(slot("harm", a.term(harm)));
+            }
+            b.push(FrameKind::Threat, if veiled { 0.8 } else { 0.75 }, i, slots, false);
+        }
+    }
+}
+
+/// Whether token `i` opens its clause as an imperative (after interjections and vocatives).
+fn clause_initial(a: &Analysis, i: usize) -> bool {
+    let (start, _) = a.clause_of(i);
+    (start..i).all(|j| {
+        matches!(
+            a.word(j),
+            "so" | "just" | "now" | "then" | "and" | "pls" | "please" | "go" | "simply" | "all"
+                | "ok" | "okay" | "yes" | "yeah" | "also" | "y'all" | "yall" | "guys" | "boys"
+                | "lads" | "folks" | "everyone" | "everybody" | "you" | "u" | "but" | "finally"
+                | "seriously" | "honestly" | "frankly" | "literally" | "fucking" | "damn" | "hey"
+                | "first" | "next" | "tomorrow" | "tonight" | "today"
+        ) || a.has(j, C::CallToAct)
+    })
+}
+
+fn incitement(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    let n = a.tokens.len();
+    let mut done = vec![false; a.clauses.len()];
+    for i in 0..n {
+        let token = &a.tokens[i];
+        if token.term_start != i {
+            continue;
+        }
+        let clause_index = token.clause as usize;
+        if done[clause_index] {
+            continue;
+        }
+        let clause = a.clause_of(i);
+        let sentence = a.sentence_of(i);
+        let classes = token.classes;
+        let violent = classes.any(VIOLENT);
+        let cue = (clause.0.max(i.saturating_sub(12))..i)
+            .rev()
+            .find(|&j| a.tokens[j].classes.any(&[C::CallToAct, C::Obligation]));
+        // A call to do harm by its outcome or with a weapon (`time to make them disappear`,
+        // `go give the mayor a crowbar facial`).
+        let outcome = !violent
+            && cue.is_some()
+            && classes.any(&[C::HarmOutcome, C::Weapon])
+            && !classes.has(C::ArmVerb);
+        // A call, an obligation or an imperative, then a violent act on a target.
+        if violent || outcome {
+            let imperative = violent && !classes.inflected() && clause_initial(a, i);
+            if cue.is_some() || imperative {
+                let end = a.term(i).1;
+                let target = cx
+                    .target_in(end, (end + 5).min(sentence.1))
+                    .or_else(|| cue.and_then(|c| cx.target_in(clause.0, c)))
+                    .or_else(|| {
+                        // "every last one", "all of them" after the verb.
+                        (end..(end + 4).min(sentence.1))
+                            .find(|&j| matches!(a.word(j), "all" | "every" | "everyone" | "everybody"))
+                            .map(|j| (j, j + 1))
+                    });
+                let base = match (target, a.has(i, C::Exterminate)) {
+                    (Some(_), _) if outcome => 0.75,
+                    (Some(_), _) => 0.85,
+                    (None, true) => 0.7,
+                    (None, false) => 0.5,
+                };
+                if outcome && target.is_none() {
+                    continue;
+                }
+                let mut slots = vec![slot("act", a.term(i))];
+                if let Some(cue) = cue {
+                    slots.insert(0, slot("call", a.term(cue)));
+                } else {
+                    slots.insert(0, slot("call", (i, i + 1)));
+                }
+                let group = target.is_some_and(|t| is_group(cx, t));
+                if let Some(target) = target {
+                    slots.push(slot("target", target));
+                }
+                b.push(FrameKind::Incite, base, i, slots, group);
+                done[clause_index] = true;
+                continue;
+            }
+        }
+        // Wishes of death on a target.
+        if classes.has(C::DeathWish) {
+            let window = a.window(i, 1, 0);
+            let target = cx
+                .target_in(a.term(i).1, (a.term(i).1 + 4).min(sentence.1))
+                .or_else(|| cx.target_in(window.0, i));
+            let base = if target.is_some() { 0.85 } else { 0.7 };
+            let group = target.is_some_and(|t| is_group(cx, t));
+            let mut slots = vec![slot("act", a.term(i))];
+            if let Some(target) = target {
+                slots.push(slot("target", target));
+            }
+            b.push(FrameKind::Incite, base, i, slots, group);
+            done[clause_index] = true;
+            continue;
+        }
+        // Leave nobody alive: a set phrase, or `don't let … walk out`.
+        let let_none = (a.word(i) == "let"
+            && i > clause.0
+            && a.has(i - 1, C::Negation)
+            && (i + 1..(i + 8).min(sentence.1)).any(|j| a.has(j, C::Escape)))
+            // `no one inside gets out`, `not one of them walks away`
+            || (matches!(a.word(i), "no" | "nobody" | "none" | "not" | "noone")
+                && (i + 1..(i + 5).min(sentence.1)).any(|j| a.has(j, C::Escape))
+                && a.text_has(C::ViolentAct));
+        if classes.has(C::NoSurvivors) || let_none {
+            let window = a.window(i, 1, 1);
+            let mobilised = a.find(window, C::CallToAct).is_some()
+                || a.find(window, C::Weapon).is_some()
+                || a.find(window, C::ArmVerb).is_some()
+                || clause_initial(a, i)
+                || let_none;
+            let target = cx.target_in(window.0, window.1);
+            let base = if mobilised { 0.85 } else { 0.65 };
+            let group = target.is_some_and(|t| is_group(cx, t));
+            let mut slots = vec![slot("act", a.term(i))];
+            if let Some(target) = target {
+                slots.push(slot("target", target));
+            }
+            b.push(FrameKind::Incite, base, i, slots, group);
+            done[clause_index] = true;
+            continue;
+        }
+        // A call to arms: bring / grab / load + weapon.
+        if classes.has(C::ArmVerb) && (clause_initial(a, i) || a.find((clause.0, i), C::CallToAct).is_some()) {
+            let weapon = (i..(a.term(i).1 + 4).min(clause.1)).find(|&j| a.has(j, C::Weapon));
+            if let Some(weapon) = weapon {
+                let window = a.window(i, 2, 1);
+                let violent_near = (window.0..window.1).any(|j| {
+                    a.tokens[j].classes.any(&[C::ViolentAct, C::Exterminate, C::NoSurvivors, C::DeathWish])
+                }) || (window.0..window.1).any(|j| a.word(j) == "let" && j > 0 && a.has(j - 1, C::Negation));
+                let gathering = a.find(window, C::Time).is_some() && a.find(window, C::Place).is_some();
+                let target = cx.target_in(window.0, window.1);
+                let base = if violent_near || gathering || target.is_some() { 0.85 } else { 0.55 };
+                let mut slots = vec![slot("call", a.term(i)), slot("means", a.term(weapon))];
+                let group = target.is_some_and(|t| is_group(cx, t));
+                if let Some(target) = target {
+                    slots.push(slot("target", target));
+                }
+                b.push(FrameKind::Incite, base, i, slots, group);
+                done[clause_index] = true;
+            }
+        }
+    }
+}
+
+fn glorification(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    let n = a.tokens.len();
+    let violence_classes: &[C] = &[C::ViolentAct, C::Exterminate, C::HarmOutcome, C::Weapon, C::Perpetrator];
+    for s in 0..a.sentences.len() {
+        let sentence = a.sentences[s];
+        if sentence.0 == sentence.1 {
+            continue;
+        }
+        let window = a.window(sentence.0, 1, 1);
+        let violence = (window.0..window.1).find(|&i| a.tokens[i].classes.any(violence_classes));
+        // Strong praise, or being said to deserve it, in this sentence.
+        let praise = (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
+        if let (Some(praise), Some(violence)) = (praise, violence) {
+            let target = cx.target_in(window.0, window.1);
+            let perpetrator = a.find(window, C::Perpetrator);
+            if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) {
+                let mut slots = vec![slot("violence", a.term(violence)), slot("endorsement", a.term(praise))];
+                let group = target.is_some_and(|t| is_group(cx, t));
+                if let Some(target) = target {
+                    slots.push(slot("target", target));
+                }
+                b.push(FrameKind::Glorify, 0.85, praise, slots, group);
+                continue;
+            }
+        }
+        // Weak approval right beside violence done to a target.
+        let approval = (sentence.0..sentence.1).find(|&i| a.has(i, C::Approval));
+        if let Some(approval) = approval {
+            let near = (sentence.0.max(approval.saturating_sub(6))..(approval + 7).min(sentence.1))
+                .find(|&i| a.tokens[i].classes.any(HARM));
+            if let Some(near) = near
+                && a.find(window, C::Perpetrator).is_none()
+                && let Some(target) = cx.target_in(window.0, window.1)
+            {
+                let group = is_group(cx, target);
+                b.push(
+                    FrameKind::Glorify,
+                    0.7,
+                    approval,
+                    vec![slot("violence", a.term(near)), slot("endorsement", a.term(approval)), slot("target", target)],
+                    group,
+                );
+                continue;
+            }
+        }
+        // Violence promised against unrest: looters, rioters, thieves.
+        if let Some(unrest) = a.find(sentence, C::UnrestTarget)
+            && let Some(violence) = (sentence.0..(a.window(unrest, 0, 1).1).min(n))
+                .find(|&i| a.tokens[i].classes.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome]))
+        {
+            let modal = (window.0..window.1).find(|&i| {
+                a.tokens[i].classes.any(&[C::Future, C::Obligation, C::Deserve, C::Praise, C::Approval])
+                    || matches!(a.word(i), "when" | "if" | "anyone" | "any" | "every" | "whoever" | "gets" | "get" | "starts")
+            });
+            let base = if modal.is_some() { 0.8 } else { 0.5 };
+            let mut slots = vec![slot("target", a.term(unrest)), slot("violence", a.term(violence))];
+            if let Some(modal) = modal {
+                slots.push(slot("modality", a.term(modal)));
+            }
+            b.push(FrameKind::Glorify, base, violence, slots, false);
+        }
+    }
+}
+
+/// Whether a link word sits between `from` and `to`, at most three words before `to`, with no
+/// verb in `-ing` or `-ed` after it (`are just cargo`, not `are buying property`).
+fn close_link(a: &Analysis, from: usize, to: usize) -> bool {
+    let Some(link) = (from..to).rev().find(|&i| a.has(i, C::Link) || a.has(i, C::Generaliser)) else {
+        return false;
+    };
+    to - link <= 4
+        && (link + 1..to).all(|i| {
+            let word = a.word(i);
+            a.tokens[i].classes.any(&[C::Link, C::Generaliser])
+                || !(word.ends_with("ing") || word.ends_with("ed"))
+        })
+}
+
+/// Whether a link word sits strictly between `from` and `to`.
+fn linked(a: &Analysis, from: usize, to: usize) -> bool {
+    (from..to).any(|i| a.has(i, C::Link) || a.has(i, C::Generaliser))
+}
+
+fn hate(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    let n = a.tokens.len();
+    let mut seen_clause = vec![[false; 3]; a.clauses.len()];
+    for i in 0..n {
+        let Some(group) = cx.group_at(i) else { continue };
+        if group.0 != i {
+            continue;
+        }
+        let clause_index = a.tokens[i].clause as usize;
+        let clause = a.clause_of(i);
+        let generic = cx.generic(group, clause);
+        let after = (group.1, (group.1 + 9).min(clause.1));
+        let before = (clause.0.max(i.saturating_sub(5)), i);
+        // DEHUMANISE: group + link + dehumanising term; or a dehumanising verb; or adjacency.
+        if !seen_clause[clause_index][0] {
+            let found = (after.0..after.1)
+                .find(|&j| a.has(j, C::Dehumanising) && (j == group.1 || close_link(a, group.1, j)))
+                .or_else(|| (after.0..(group.1 + 4).min(clause.1)).find(|&j| a.has(j, C::DehumanisingVerb)))
+                .or_else(|| (i > clause.0 && a.has(i - 1, C::Dehumanising)).then(|| i - 1));
+            if let Some(found) = found {
+                seen_clause[clause_index][0] = true;
+                b.push(
+                    FrameKind::Dehumanise,
+                    if generic { 0.85 } else { 0.7 },
+                    found,
+                    vec![slot("group", group), slot("predicate", a.term(found))],
+                    true,
+                );
+            }
+        }
+        // DEROGATE: attribute, emotion or harmful action generalised to the group.
+        if !seen_clause[clause_index][1] {
+            let attribute = (after.0..after.1)
+                .find(|&j| a.has(j, C::DerogatoryAttribute) && close_link(a, group.1, j))
+                .or_else(|| (i > clause.0 && a.has(i - 1, C::DerogatoryAttribute)).then(|| i - 1));
+            let emotion = (before.0..before.1)
+                .find(|&j| a.has(j, C::NegativeEmotion))
+                .or_else(|| (after.0..(group.1 + 3).min(clause.1)).find(|&j| a.has(j, C::NegativeEmotion)));
+            let action = (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::HarmfulAction));
+            let generalised = a.find(clause, C::Generaliser).is_some();
+            let found = attribute
+                .map(|j| (j, "attribute", if generic { 0.8 } else { 0.55 }))
+                .or_else(|| emotion.map(|j| (j, "emotion", if generic { 0.8 } else { 0.6 })))
+                .or_else(|| action.map(|j| (j, "action", if generalised { 0.8 } else if generic { 0.65 } else { 0.45 })))
+                .or_else(|| a.has(i, C::Slur).then_some((i, "slur", 0.8)));
+            if let Some((found, role, base)) = found {
+                seen_clause[clause_index][1] = true;
+                let base = if a.text_has(C::Disclaimer) { (base + 0.1_f64).min(0.9) } else { base };
+                b.push(
+                    FrameKind::Derogate,
+                    base,
+                    found,
+                    vec![slot("group", group), slot(role, a.term(found))],
+                    true,
+                );
+            }
+        }
+        // EXCLUDE: stated outright, or an act of exclusion with a call or an obligation.
+        if !seen_clause[clause_index][2] {
+            let sentence = a.sentence_of(i);
+            let wide = (clause.0.max(i.saturating_sub(8)), (group.1 + 9).min(sentence.1));
+            let state = (wide.0..wide.1).find(|&j| a.has(j, C::ExclusionState) && !(group.0..group.1).contains(&j));
+            let act = (wide.0..wide.1).find(|&j| a.has(j, C::Exclusion) && !(group.0..group.1).contains(&j)).filter(|&j| {
+                let clause = a.clause_of(j);
+                clause_initial(a, j)
+                    || (clause.0..j).any(|k| a.tokens[k].classes.any(&[C::CallToAct, C::Obligation, C::Future]))
+                    || (j > 0 && matches!(a.word(j - 1), "be" | "get" | "got" | "been" | "being"))
+                    || (j == group.1 && a.tokens[j].classes.inflected())
+            });
+            let no_allowed = i > 0
+                && a.word(i - 1) == "no"
+                && ((group.1..(group.1 + 3).min(sentence.1))
+                    .any(|j| matches!(a.word(j), "allowed" | "welcome" | "permitted" | "wanted" | "in" | "at" | "here" | "near" | "inside" | "on" | "no"))
+                    || group.1 == clause.1
+                    || clause_initial(a, i - 1));
+            let found = state.or(act).or_else(|| no_allowed.then(|| i - 1));
+            if let Some(found) = found {
+                seen_clause[clause_index][2] = true;
+                b.push(
+                    FrameKind::Exclude,
+                    if generic || no_allowed { 0.85 } else { 0.65 },
+                    found,
+                    vec![slot("group", group), slot("exclusion", a.term(found))],
+                    true,
+                );
+            }
+        }
+    }
+}
+
+fn insults(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    let n = a.tokens.len();
+    let mut done_clause = vec![false; a.clauses.len()];
+    for i in 0..n {
+        let token = &a.tokens[i];
+        if token.term_start != i {
+            continue;
+        }
+        if token.classes.has(C::SelfHarm) {
+            b.push(FrameKind::Insult, 0.9, i, vec![slot("abuse", a.term(i))], false);
+            continue;
+        }
+        let addressee = token.classes.has(C::SecondPerson)
+            || token.handle
+            || (token.classes.has(C::Official) && !token.classes.any(&[C::ProtectedGroup, C::Target]) && i + 2 < n && a.has(i + 2, C::Link))
+            || (token.classes.has(C::Official) && (i + 1..(i + 3).min(n)).any(|j| a.has(j, C::Link)));
+        if !addressee || done_clause[token.clause as usize] {
+            continue;
+        }
+        let clause = a.clause_of(i);
+        let end = a.term(i).1;
+        let insult = (end..(end + 6).min(clause.1))
+            .find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]) && (j <= end + 2 || linked(a, end, j) || a.word(j - 1) == "a" || a.word(j - 1) == "an"))
+            .or_else(|| {
+                // "idiots like you", "what an idiot you are"
+                (clause.0.max(i.saturating_sub(3))..i).find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]))
+            });
+        if let Some(insult) = insult {
+            done_clause[token.clause as usize] = true;
+            let intensified = (clause.0..clause.1).any(|j| matches!(a.word(j), "fucking" | "fuckin" | "absolute" | "complete" | "total" | "utter" | "such" | "pathetic" | "stupid"));
+            b.push(
+                FrameKind::Insult,
+                if intensified { 0.8 } else { 0.7 },
+                insult,
+                vec![slot("addressee", a.term(i)), slot("insult", a.term(insult))],
+                false,
+            );
+        }
+    }
+}
+
+fn civic(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    if !a.all.any(&[C::VotingAct, C::CivicDenial]) {
+        return;
+    }
+    for s in 0..a.sentences.len() {
+        let sentence = a.sentences[s];
+        let window = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 0, 1);
+        let voting = a.find(window, C::VotingAct).or_else(|| a.find(window, C::CivicDenial));
+        let Some(voting) = voting else { continue };
+        let found = |class: C| (sentence.0..sentence.1).find(|&i| a.has(i, class));
+        let mut push = |category: C, term: usize, base: f64| {
+            b.push(
+                FrameKind::Civic(category),
+                base,
+                term,
+                vec![slot("voting", a.term(voting)), slot("condition", a.term(term))],
+                false,
+            );
+        };
+        if let Some(term) = found(C::CivicMethod) {
+            push(C::CivicMethod, term, 0.8);
+        } else if let (Some(denial), Some(condition)) = (
+            (window.0..window.1).find(|&i| a.has(i, C::CivicDenial)),
+            (window.0..window.1).find(|&i| a.has(i, C::CivicEligibility)),
+        ) {
+            let _ = denial;
+            push(C::CivicEligibility, condition, 0.8);
+        } else if let Some(condition) = found(C::CivicEligibility).filter(|&c| {
+            (sentence.0..sentence.1).any(|i| a.has(i, C::Obligation) || matches!(a.word(i), "only" | "unless" | "must" | "required" | "requires"))
+                || a.tokens[c].term_end - a.tokens[c].term_start >= 3
+        }) {
+            push(C::CivicEligibility, condition, 0.75);
+        } else if let Some(term) = found(C::CivicPenalty) {
+            push(C::CivicPenalty, term, 0.75);
+        } else if let Some(term) = found(C::CivicCount) {
+            push(C::CivicCount, term, 0.75);
+        } else if let Some(term) = found(C::CivicDate) {
+            push(C::CivicDate, term, 0.75);
+        } else if let (Some(_), Some(day)) = (found(C::PoliticalSide), found(C::Time)) {
+            push(C::CivicDate, day, 0.7);
+        } else if let Some(term) = found(C::CivicPlace) {
+            push(C::CivicPlace, term, 0.65);
+        }
+    }
+}
+
+/// A protected group named in the text as a possible target, with the score after the text's
+/// stances (condemnation, reporting, quotation, history lower it): the anchor the learned model's
+/// `model.hate` needs before a rule may read it.
+pub fn group_target(a: &Analysis) -> Option<(f64, (usize, usize), Vec<Stance>)> {
+    let cx = Context::new(a);
+    if !cx.group_named {
+        return None;
+    }
+    let first = (0..a.tokens.len()).find(|&i| Context::named_group(a, i))?;
+    let range = cx.group_at(first)?;
+    let stances: Vec<Stance> = cx
+        .stances(first, FrameKind::Derogate)
+        .into_iter()
+        .filter(|stance| *stance != Stance::Negated)
+        .collect();
+    let score = stances.iter().fold(1.0, |score, stance| score * factor(*stance));
+    Some(((score * 100.0f64).round() / 100.0, range, stances))
+}
+
+/// Imminence read from the asserted INCITE and THREAT frames: a call, a time, a place, a specific
+/// target and means around the frame, each with its token span.
+pub fn imminence(a: &Analysis, frames: &[Frame]) -> Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> {
+    let mut best: Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> = None;
+    for frame in frames {
+        if !matches!(frame.kind, FrameKind::Incite | FrameKind::Threat) || frame.score < 0.6 {
+            continue;
+        }
+        let window = a.window(frame.head, 1, 1);
+        let mut found: Vec<(&'static str, f64, (usize, usize))> = Vec::new();
+        let call = frame.slots.iter().find(|slot| slot.role == "call");
+        if let Some(call) = call {
+            found.push(("call to act", 0.3, (call.start, call.end)));
+        }
+        if let Some(time) = a.find(window, C::Time) {
+            found.push(("time", 0.25, a.term(time)));
+        }
+        if let Some(place) = a.find(window, C::Place) {
+            found.push(("place", 0.25, a.term(place)));
+        }
+        let specific = (window.0..window.1).find(|&i| {
+            a.tokens[i].handle
+                || (a.has(i, C::Official) && i + 1 < window.1 && !a.has(i + 1, C::Official) && a.word(i + 1).chars().all(char::is_alphabetic) && !a.tokens[i + 1].classes.any(&[C::Negation, C::Link, C::Future]))
+        });
+        if let Some(target) = specific {
+            found.push(("specific target", 0.2, (target, (target + 2).min(window.1))));
+        }
+        if let Some(means) = a.find(window, C::Weapon) {
+            found.push(("means", 0.1, a.term(means)));
+        }
+        let score: f64 = found.iter().map(|(_, weight, _)| weight).sum();
+        if best.as_ref().is_none_or(|(current, _)| score > *current) {
+            best = Some((score, found));
+        }
+    }
+    best
+}

@@ -1,0 +1,606 @@
+//! The language layer under every rule detector: sentences, clauses and tokens with offsets,
+//! tagged with the word classes of the pack's lexicons.
+//!
+//! Tokens are cut from the normalised text (so evasions are already undone) and keep their byte
+//! offsets, which map back to the original characters through [`Normalized::original_span`].
+//! Lexicon terms (one or more words, inflected as their class asks) are found with one hash
+//! lookup per token and term length. Where terms overlap, a token keeps the classes of the longest
+//! term that covers it, so `kill time` (an idiom) hides the violent `kill` inside it and
+//! `won't wake up` (a harm outcome) is not a negation. This module must never judge a text: it
+//! only says which words are where.
+
+use std::collections::{BTreeMap, HashMap};
+
+use moderato_core::policy::{CivicCategory, Inflection, Lexicons, WordClass};
+
+use crate::normalize::{Normalized, normalize};
+
+/// A set of word classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassSet(u128);
+
+/// Set on a term found only in an inflected form (`shoots`, `immigrants`), not as written.
+const INFLECTED_BIT: u32 = 127;
+
+impl ClassSet {
+    /// Whether the set holds `class`.
+    pub fn has(self, class: WordClass) -> bool {
+        self.0 & (1u128 << class as u32) != 0
+    }
+    /// Whether the set holds any of `classes`.
+    pub fn any(self, classes: &[WordClass]) -> bool {
+        classes.iter().any(|class| self.has(*class))
+    }
+    fn insert(&mut self, class: WordClass) {
+        self.0 |= 1u128 << class as u32;
+    }
+    fn remove(&mut self, class: WordClass) {
+        self.0 &= !(1u128 << class as u32);
+    }
+    /// Whether the term was found only in an inflected form.
+    pub fn inflected(self) -> bool {
+        self.0 & (1u128 << INFLECTED_BIT) != 0
+    }
+    fn union(self, other: ClassSet) -> ClassSet {
+        ClassSet(self.0 | other.0)
+    }
+    fn classes_only(self) -> ClassSet {
+        ClassSet(self.0 & !(1u128 << INFLECTED_BIT))
+    }
+    /// Whether no class is set.
+    pub fn is_empty(self) -> bool {
+        self.classes_only().0 == 0
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn hash_word(mut hash: u64, word: &str) -> u64 {
+    if hash != FNV_OFFSET {
+        hash ^= u64::from(b' ');
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    for byte in word.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    hash
+}
+
+fn is_vowel(c: u8) -> bool {
+    matches!(c, b'a' | b'e' | b'i' | b'o' | b'u')
+}
+
+/// Regular verb forms of `word` (over-generation is harmless: unused forms never occur).
+fn verb_forms(word: &str) -> Vec<String> {
+    let bytes = word.as_bytes();
+    let mut forms = Vec::new();
+    if bytes.len() < 2 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return forms;
+    }
+    let last = bytes[bytes.len() - 1];
+    let before = bytes[bytes.len() - 2];
+    if word.ends_with('e') {
+        let stem = &word[..word.len() - 1];
+        forms.extend([format!("{word}s"), format!("{word}d"), format!("{stem}ing")]);
+    } else if last == b'y' && !is_vowel(before) {
+        let stem = &word[..word.len() - 1];
+        forms.extend([format!("{stem}ies"), format!("{stem}ied"), format!("{word}ing")]);
+    } else {
+        let plural = if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+            format!("{word}es")
+        } else {
+            format!("{word}s")
+        };
+        forms.extend([plural, format!("{word}ed"), format!("{word}ing")]);
+        // Consonant-vowel-consonant endings double the consonant (stab, stabbed, stabbing).
+        if bytes.len() >= 3
+            && !is_vowel(last)
+            && is_vowel(before)
+            && !is_vowel(bytes[bytes.len() - 3])
+            && !matches!(last, b'w' | b'x' | b'y')
+        {
+            let doubled = last as char;
+            forms.extend([format!("{word}{doubled}ed"), format!("{word}{doubled}ing")]);
+        }
+    }
+    forms
+}
+
+/// Plural and possessive forms of a noun.
+fn noun_forms(word: &str) -> Vec<String> {
+    if word.is_empty() || !word.chars().all(|c| c.is_alphanumeric() || c == '-') {
+        return Vec::new();
+    }
+    let bytes = word.as_bytes();
+    let mut forms = vec![format!("{word}'s")];
+    if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+        forms.push(format!("{word}es"));
+    } else if word.ends_with('y') && bytes.len() > 1 && !is_vowel(bytes[bytes.len() - 2]) {
+        forms.push(format!("{}ies", &word[..word.len() - 1]));
+    } else if word.ends_with("man") {
+        forms.push(format!("{}men", &word[..word.len() - 3]));
+        forms.push(format!("{word}s"));
+    } else {
+        forms.push(format!("{word}s"));
+    }
+    forms
+}
+
+/// The compiled lexicons of a pack: term hashes to word classes.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    terms: HashMap<u64, ClassSet>,
+    max_words: usize,
+    civic: BTreeMap<WordClass, CivicCategory>,
+}
+
+impl Lexicon {
+    /// Compiles a pack's lexicons (terms are normalised like text, then inflected by class).
+    pub fn new(lexicons: &Lexicons) -> Lexicon {
+        let mut lexicon = Lexicon {
+            terms: HashMap::new(),
+            max_words: 1,
+            civic: lexicons.civic.clone(),
+        };
+        for (class, terms) in &lexicons.classes {
+            for term in terms {
+                let normalized = normalize(&term.term);
+                let words: Vec<String> = tokenize(&normalized.text)
+                    .tokens
+                    .iter()
+                    .map(|token| normalized.text[token.start..token.end].to_string())
+                    .collect();
+                if words.is_empty() {
+                    continue;
+                }
+                lexicon.add(&words, *class, false);
+                let (index, forms) = match class.inflection() {
+                    Inflection::None => continue,
+                    Inflection::Verb => (0, verb_forms(&words[0])),
+                    Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
+                };
+                for form in forms {
+                    let mut variant = words.clone();
+                    variant[index] = form;
+                    lexicon.add(&variant, *class, true);
+                }
+            }
+        }
+        lexicon
+    }
+
+    fn add(&mut self, words: &[String], class: WordClass, inflected: bool) {
+        let hash = words.iter().fold(FNV_OFFSET, |hash, word| hash_word(hash, word));
+        let entry = self.terms.entry(hash).or_default();
+        let was_new = entry.is_empty();
+        entry.insert(class);
+        if inflected && was_new {
+            entry.0 |= 1u128 << INFLECTED_BIT;
+        } else if !inflected {
+            entry.0 &= !(1u128 << INFLECTED_BIT);
+        }
+        self.max_words = self.max_words.max(words.len());
+    }
+
+    /// The correction of a civic category, if the pack gives one.
+    pub fn civic(&self, class: WordClass) -> Option<&CivicCategory> {
+        self.civic.get(&class)
+    }
+
+    /// Number of distinct term forms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether the lexicon is empty.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+/// One token of the normalised text.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Byte offset in the normalised text.
+    pub start: usize,
+    /// End byte offset in the normalised text.
+    pub end: usize,
+    /// Sentence index.
+    pub sentence: u32,
+    /// Clause index (over the whole text).
+    pub clause: u32,
+    /// Inside double quotes.
+    pub quoted: bool,
+    /// An `@handle`.
+    pub handle: bool,
+    /// Word classes, from the longest lexicon terms that cover the token.
+    pub classes: ClassSet,
+    /// First token of the term that gave the classes.
+    pub term_start: usize,
+    /// One past the last token of that term.
+    pub term_end: usize,
+}
+
+/// A tokenised, tagged text.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// The normalised text the offsets refer to.
+    pub text: String,
+    /// Tokens in order.
+    pub tokens: Vec<Token>,
+    /// Whether a sentence ends in a question mark.
+    pub questions: Vec<bool>,
+    /// Token range of each sentence.
+    pub sentences: Vec<(usize, usize)>,
+    /// Token range of each clause.
+    pub clauses: Vec<(usize, usize)>,
+    /// Union of the classes over the whole text.
+    pub all: ClassSet,
+}
+
+impl Analysis {
+    /// The word of token `index`.
+    pub fn word(&self, index: usize) -> &str {
+        let token = &self.tokens[index];
+        &self.text[token.start..token.end]
+    }
+
+    /// Whether token `index` has `class`.
+    pub fn has(&self, index: usize, class: WordClass) -> bool {
+        self.tokens.get(index).is_some_and(|token| token.classes.has(class))
+    }
+
+    /// Whether any token of the text has `class`.
+    pub fn text_has(&self, class: WordClass) -> bool {
+        self.all.has(class)
+    }
+
+    /// Token range of the clause of token `index`.
+    pub fn clause_of(&self, index: usize) -> (usize, usize) {
+        self.clauses[self.tokens[index].clause as usize]
+    }
+
+    /// Token range of the sentence of token `index`.
+    pub fn sentence_of(&self, index: usize) -> (usize, usize) {
+        self.sentences[self.tokens[index].sentence as usize]
+    }
+
+    /// Token range of the sentences from `before` sentences before to `after` after token `index`.
+    pub fn window(&self, index: usize, before: usize, after: usize) -> (usize, usize) {
+        let sentence = self.tokens[index].sentence as usize;
+        let first = sentence.saturating_sub(before);
+        let last = (sentence + after).min(self.sentences.len() - 1);
+        (self.sentences[first].0, self.sentences[last].1)
+    }
+
+    /// First token in `range` with `class`.
+    pub fn find(&self, range: (usize, usize), class: WordClass) -> Option<usize> {
+        (range.0..range.1).find(|&index| self.tokens[index].classes.has(class))
+    }
+
+    /// Tokens in `range` with `class`.
+    pub fn all_of(&self, range: (usize, usize), class: WordClass) -> impl Iterator<Item = usize> + '_ {
+        (range.0..range.1).filter(move |&index| self.tokens[index].classes.has(class))
+    }
+
+    /// Token range of the term that covers token `index`.
+    pub fn term(&self, index: usize) -> (usize, usize) {
+        let token = &self.tokens[index];
+        (token.term_start, token.term_end)
+    }
+}
+
+/// Tokenises normalised text into words, handles, symbols, sentences and clauses (no tagging).
+pub fn tokenize(text: &str) -> Analysis {
+    let mut analysis = Analysis {
+        text: text.to_string(),
+        ..Analysis::default()
+    };
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut sentence = 0u32;
+    let mut clause = 0u32;
+    let mut quoted = false;
+    let mut single_quoted = false;
+    let mut hashtag = false;
+    let mut sentence_start = 0usize;
+    let mut clause_start = 0usize;
+    let mut index = 0;
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let end_clause = |analysis: &mut Analysis, clause: &mut u32, clause_start: &mut usize| {
+        let count = analysis.tokens.len();
+        if count > *clause_start {
+            analysis.clauses.push((*clause_start, count));
+            *clause += 1;
+            *clause_start = count;
+        }
+    };
+    while index < chars.len() {
+        let (offset, c) = chars[index];
+        let next = chars.get(index + 1).map(|&(_, next)| next);
+        if c == '#' && next.is_some_and(is_word) {
+            // A hashtag is a clause of its own.
+            end_clause(&mut analysis, &mut clause, &mut clause_start);
+            hashtag = true;
+            index += 1;
+            continue;
+        }
+        if c == '\''
+            && (index == 0 || !is_word(chars[index - 1].1))
+            && next.is_some_and(is_word)
+        {
+            single_quoted = true;
+            index += 1;
+            continue;
+        }
+        if c == '\'' && single_quoted && !next.is_some_and(is_word) {
+            single_quoted = false;
+            index += 1;
+            continue;
+        }
+        if is_word(c) || (c == '@' && next.is_some_and(is_word)) {
+            let handle = c == '@';
+            let start = offset;
+            index += 1;
+            while index < chars.len() {
+                let (_, c) = chars[index];
+                let joins = matches!(c, '\'' | '-' | ':' | '.')
+                    && index > 0
+                    && is_word(chars[index - 1].1)
+                    && chars.get(index + 1).is_some_and(|&(_, next)| {
+                        if matches!(c, ':' | '.') {
+                            chars[index - 1].1.is_ascii_digit() && next.is_ascii_digit()
+                        } else {
+                            is_word(next)
+                        }
+                    });
+                if is_word(c) || joins {
+                    index += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(index).map(|&(offset, _)| offset).unwrap_or(text.len());
+            analysis.tokens.push(Token {
+                start,
+                end,
+                sentence,
+                clause,
+                quoted: quoted || single_quoted,
+                handle,
+                classes: ClassSet::default(),
+                term_start: 0,
+                term_end: 0,
+            });
+            if hashtag {
+                hashtag = false;
+                end_clause(&mut analysis, &mut clause, &mut clause_start);
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            '.' | '!' | '?' | '\n' | '…' => {
+                end_clause(&mut analysis, &mut clause, &mut clause_start);
+                let count = analysis.tokens.len();
+                if count > sentence_start {
+                    analysis.sentences.push((sentence_start, count));
+                    analysis.questions.push(c == '?');
+                    sentence += 1;
+                    sentence_start = count;
+                    clause_start = count;
+                    single_quoted = false;
+                    // Tokens already pushed keep their indices; later ones get the new numbers.
+                } else if c == '?'
+                    && let Some(last) = analysis.questions.last_mut()
+                {
+                    *last = true;
+                }
+            }
+            ',' | ';' | ':' | '(' | ')' | '[' | ']' | '—' | '–' => {
+                end_clause(&mut analysis, &mut clause, &mut clause_start);
+            }
+            '#' | '\'' | '-' | '*' | '/' | '&' | '+' | '%' | '$' | '<' | '>' | '~' | '`' | '^' | '|' | '\\' | '{' | '}' => {}
+            c if c.is_whitespace() => {}
+            _ => {
+                // A symbol or emoji is a token of its own.
+                let end = offset + c.len_utf8();
+                analysis.tokens.push(Token {
+                    start: offset,
+                    end,
+                    sentence,
+                    clause,
+                    quoted,
+                    handle: false,
+                    classes: ClassSet::default(),
+                    term_start: 0,
+                    term_end: 0,
+                });
+            }
+        }
+        index += 1;
+    }
+    end_clause(&mut analysis, &mut clause, &mut clause_start);
+    let count = analysis.tokens.len();
+    if count > sentence_start || analysis.sentences.is_empty() {
+        analysis.sentences.push((sentence_start, count));
+        analysis.questions.push(false);
+    }
+    if analysis.clauses.is_empty() {
+        analysis.clauses.push((0, count));
+    }
+    // Renumber sentence and clause indices from the ranges (robust to the order of pushes).
+    for (number, &(start, end)) in analysis.sentences.iter().enumerate() {
+        for token in &mut analysis.tokens[start..end] {
+            token.sentence = number as u32;
+        }
+    }
+    for (number, &(start, end)) in analysis.clauses.iter().enumerate() {
+        for token in &mut analysis.tokens[start..end] {
+            token.clause = number as u32;
+        }
+    }
+    analysis
+}
+
+fn is_clock(word: &str) -> bool {
+    let digits = word.trim_end_matches("am").trim_end_matches("pm");
+    let has_suffix = digits.len() != word.len();
+    let mut parts = digits.split(':');
+    let hour = parts.next().unwrap_or("");
+    let minutes = parts.next();
+    let hour_ok = !hour.is_empty() && hour.len() <= 2 && hour.chars().all(|c| c.is_ascii_digit());
+    let minutes_ok = minutes.is_none_or(|m| m.len() == 2 && m.chars().all(|c| c.is_ascii_digit()));
+    hour_ok && minutes_ok && (has_suffix || minutes.is_some())
+}
+
+fn is_past_year(word: &str) -> bool {
+    let digits = word.trim_end_matches('s');
+    digits.len() == 4
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<u32>().is_ok_and(|year| (1000..=2015).contains(&year))
+}
+
+/// Tokenises and tags `normalized` with the lexicon's classes.
+pub fn analyse(normalized: &Normalized, lexicon: &Lexicon) -> Analysis {
+    let mut analysis = tokenize(&normalized.text);
+    let count = analysis.tokens.len();
+    let mut best_len = vec![0usize; count];
+    for start in 0..count {
+        let sentence = analysis.tokens[start].sentence;
+        let mut hash = FNV_OFFSET;
+        for length in 1..=lexicon.max_words {
+            let index = start + length - 1;
+            if index >= count || analysis.tokens[index].sentence != sentence {
+                break;
+            }
+            let token = &analysis.tokens[index];
+            hash = hash_word(hash, &analysis.text[token.start..token.end]);
+            let Some(&classes) = lexicon.terms.get(&hash) else {
+                continue;
+            };
+            for covered in start..=index {
+                let slot = &mut analysis.tokens[covered];
+                if length > best_len[covered] {
+                    best_len[covered] = length;
+                    slot.classes = classes;
+                    slot.term_start = start;
+                    slot.term_end = index + 1;
+                } else if length == best_len[covered] {
+                    slot.classes = slot.classes.union(classes);
+                }
+            }
+        }
+    }
+    for index in 0..count {
+        let word = analysis.word(index).to_string();
+        let token = &mut analysis.tokens[index];
+        if best_len[index] == 0 {
+            token.term_start = index;
+            token.term_end = index + 1;
+        }
+        // Contractions: `i'll`, `they'd` carry a future or conditional; `n't` negates.
+        if word.ends_with("'ll") || word.ends_with("'d") {
+            token.classes.insert(WordClass::Future);
+        }
+        if word.ends_with("n't") && best_len[index] <= 1 {
+            token.classes.insert(WordClass::Negation);
+        }
+        if is_clock(&word) {
+            token.classes.insert(WordClass::Time);
+        }
+        if is_past_year(&word) {
+            token.classes.insert(WordClass::History);
+        }
+        if token.handle {
+            token.classes.insert(WordClass::Official);
+        }
+        if token.classes.has(WordClass::Idiom) {
+            for class in [
+                WordClass::ViolentAct,
+                WordClass::Exterminate,
+                WordClass::HarmOutcome,
+                WordClass::Weapon,
+                WordClass::Perpetrator,
+            ] {
+                token.classes.remove(class);
+            }
+        }
+        analysis.all = analysis.all.union(token.classes.classes_only());
+    }
+    analysis
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moderato_core::policy::LexiconTerm;
+
+    fn lexicon(entries: &[(WordClass, &[&str])]) -> Lexicon {
+        let mut lexicons = Lexicons::default();
+        for (class, terms) in entries {
+            lexicons.classes.insert(
+                *class,
+                terms
+                    .iter()
+                    .map(|term| LexiconTerm {
+                        term: term.to_string(),
+                        file: "t".into(),
+                        line: 1,
+                    })
+                    .collect(),
+            );
+        }
+        Lexicon::new(&lexicons)
+    }
+
+    #[test]
+    fn verbs_and_nouns_are_inflected() {
+        let forms = verb_forms("stab");
+        assert!(forms.contains(&"stabbed".to_string()) && forms.contains(&"stabbing".to_string()));
+        assert!(verb_forms("hate").contains(&"hating".to_string()));
+        assert!(verb_forms("bury").contains(&"buried".to_string()));
+        assert!(noun_forms("gypsy").contains(&"gypsies".to_string()));
+        assert!(noun_forms("gunman").contains(&"gunmen".to_string()));
+    }
+
+    #[test]
+    fn tokens_sentences_clauses_and_quotes() {
+        let analysis = tokenize("meet at 6:30pm, bring @bob. \"kill them\" he said? ok");
+        let words: Vec<&str> = (0..analysis.tokens.len()).map(|i| analysis.word(i)).collect();
+        assert_eq!(words, ["meet", "at", "6:30pm", "bring", "@bob", "kill", "them", "he", "said", "ok"]);
+        assert_eq!(analysis.sentences.len(), 3);
+        assert!(analysis.questions[1]);
+        assert!(analysis.tokens[5].quoted && !analysis.tokens[7].quoted);
+        assert!(analysis.tokens[4].handle);
+        assert_eq!(analysis.clauses[0], (0, 3));
+    }
+
+    #[test]
+    fn longest_term_wins_and_idioms_hide_violence() {
+        let lexicon = lexicon(&[
+            (WordClass::ViolentAct, &["kill", "shoot"]),
+            (WordClass::Idiom, &["kill time"]),
+            (WordClass::Negation, &["won't"]),
+            (WordClass::HarmOutcome, &["won't wake up"]),
+        ]);
+        let analysis = analyse(&normalize("Killing time, then I'll SHOOT. You won't wake up"), &lexicon);
+        let class_of = |word: &str| {
+            let index = (0..analysis.tokens.len()).find(|&i| analysis.word(i) == word).expect(word);
+            analysis.tokens[index].classes
+        };
+        assert!(!class_of("killing").has(WordClass::ViolentAct));
+        assert!(class_of("shoot").has(WordClass::ViolentAct));
+        assert!(class_of("i'll").has(WordClass::Future));
+        assert!(class_of("won't").has(WordClass::HarmOutcome));
+        assert!(!class_of("won't").has(WordClass::Negation));
+        assert!(lexicon.len() > 4);
+    }
+
+    #[test]
+    fn clock_times_and_past_years() {
+        assert!(is_clock("6pm") && is_clock("18:30") && !is_clock("2024") && !is_clock("6"));
+        assert!(is_past_year("1944") && is_past_year("1930s") && !is_past_year("2030"));
+    }
+}
