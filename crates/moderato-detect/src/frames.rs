@@ -68,6 +68,8 @@ pub enum Stance {
     Hypothetical,
     /// Fiction, games, sport or history.
     Fictional,
+    /// Said as a joke between people (😂, lol).
+    Jocular,
 }
 
 impl Stance {
@@ -82,6 +84,7 @@ impl Stance {
             Stance::Corrected => "corrected",
             Stance::Hypothetical => "hypothetical",
             Stance::Fictional => "fictional",
+            Stance::Jocular => "jocular",
         }
     }
 }
@@ -174,8 +177,14 @@ impl<'a> Context<'a> {
     fn group_at(&self, i: usize) -> Option<(usize, usize)> {
         let a = self.a;
         let classes = a.tokens[i].classes;
-        if classes.any(&[C::ProtectedGroup, C::Slur, C::GroupReference]) {
+        if classes.any(&[C::ProtectedGroup, C::Slur]) {
             return Some(a.term(i));
+        }
+        if classes.has(C::GroupReference) {
+            // `one of them`, `all of those` stand for a group only where one is named.
+            let (start, end) = a.term(i);
+            let pronoun = (start..end).any(|j| PLURAL_PRONOUNS.contains(&a.word(j)));
+            return (!pronoun || self.group_named).then_some((start, end));
         }
         if classes.has(C::GroupAdjective) && a.has(i + 1, C::PersonNoun) {
             return Some((i, a.term(i + 1).1));
@@ -231,8 +240,16 @@ impl<'a> Context<'a> {
         let civic = matches!(kind, FrameKind::Civic(_));
         let negated = if civic {
             let clause = a.clause_of(head);
-            !matches!(kind, FrameKind::Civic(C::CivicEligibility))
-                && (clause.0..clause.1).any(|i| a.tokens[i].classes.has(C::Negation))
+            if matches!(kind, FrameKind::Civic(C::CivicEligibility)) {
+                // The denial is part of the claim (`can't vote if …`); a negation of the
+                // requirement itself corrects it (`you don't need to own a home`).
+                (clause.0..clause.1).any(|i| {
+                    a.tokens[i].classes.has(C::Negation)
+                        && (i + 1..(i + 3).min(clause.1)).any(|j| a.tokens[j].classes.any(&[C::Obligation, C::CivicDenial]) || matches!(a.word(j), "need" | "required" | "have"))
+                })
+            } else {
+                (clause.0..clause.1).any(|i| a.tokens[i].classes.has(C::Negation))
+            }
         } else {
             self.negated(head)
         };
@@ -275,6 +292,11 @@ impl<'a> Context<'a> {
         {
             stances.push(Stance::Fictional);
         }
+        if matches!(kind, FrameKind::Threat | FrameKind::Incite | FrameKind::Insult)
+            && a.text_has(C::Joke)
+        {
+            stances.push(Stance::Jocular);
+        }
         stances
     }
 }
@@ -289,6 +311,7 @@ fn factor(stance: Stance) -> f64 {
         Stance::Corrected => 0.15,
         Stance::Hypothetical => 0.5,
         Stance::Fictional => 0.25,
+        Stance::Jocular => 0.5,
     }
 }
 
@@ -524,7 +547,7 @@ fn incitement(b: &mut Builder<'_, '_>) {
                 let base = match (target, a.has(i, C::Exterminate)) {
                     (Some(_), _) if outcome => 0.75,
                     (Some(_), _) => 0.85,
-                    (None, true) => 0.7,
+                    (None, true) => 0.55,
                     (None, false) => 0.5,
                 };
                 if outcome && target.is_none() {
@@ -570,7 +593,8 @@ fn incitement(b: &mut Builder<'_, '_>) {
             || (matches!(a.word(i), "no" | "nobody" | "none" | "not" | "noone")
                 && (i + 1..(i + 5).min(sentence.1)).any(|j| a.has(j, C::Escape))
                 && a.text_has(C::ViolentAct));
-        if classes.has(C::NoSurvivors) || let_none {
+        let hospitable = (a.term(i).1..(a.term(i).1 + 6).min(sentence.1)).any(|j| a.word(j) == "without");
+        if (classes.has(C::NoSurvivors) || let_none) && !hospitable {
             let window = a.window(i, 1, 1);
             let mobilised = a.find(window, C::CallToAct).is_some()
                 || a.find(window, C::Weapon).is_some()
@@ -625,6 +649,11 @@ fn glorification(b: &mut Builder<'_, '_>) {
         let violence = (window.0..window.1).find(|&i| a.tokens[i].classes.any(violence_classes));
         // Strong praise, or being said to deserve it, in this sentence.
         let praise = (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
+        // Praise endorses violence in its own sentence, or from a short sentence beside it
+        // (`About time.`); elsewhere it praises someone else (the rescuer, the victim).
+        let violence = violence.filter(|&v| {
+            a.tokens[v].sentence as usize == s || sentence.1 - sentence.0 <= 4
+        });
         if let (Some(praise), Some(violence)) = (praise, violence) {
             let target = cx.target_in(window.0, window.1);
             let perpetrator = a.find(window, C::Perpetrator);

@@ -113,6 +113,7 @@ word_classes! {
     Fiction = "fiction", Noun, "fiction, games and their targets (movie, novel, my character, zombies, boss fight, …)";
     Sports = "sports", Noun, "sport (match, league, goal, playoffs, …)";
     History = "history", None, "history and remembrance (in 1944, centuries ago, historians, never forget, …)";
+    Joke = "joke", None, "markers of joking (😂, lol, jk, haha, …)";
     Idiom = "idiom", None, "idioms that use violent words harmlessly (killing it, kill time, my feet are killing me, …)";
     Insult = "insult", Noun, "insults aimed at a person (idiot, loser, waste of space, …)";
     SelfHarm = "self_harm", None, "encouragement of self-harm (kys, go die, nobody would miss you, …)";
@@ -152,6 +153,7 @@ pub const CONFLICTING_CLASSES: &[(WordClass, WordClass)] = &[
     (WordClass::Idiom, WordClass::HarmOutcome),
     (WordClass::Correction, WordClass::CivicMethod),
     (WordClass::Fiction, WordClass::ProtectedGroup),
+    (WordClass::Joke, WordClass::Condemnation),
 ];
 
 /// One term of a lexicon with where it was written.
