@@ -375,8 +375,12 @@ fn threats(b: &mut Builder<'_, '_>) {
     let a = cx.a;
     let n = a.tokens.len();
     for clause in a.clauses.clone() {
-        // Direct: first person + future/intent + violent act + target.
-        if let Some(speaker) = a.find(clause, C::FirstPerson) {
+        // Direct: first person + future/intent + violent act + target. A future marker that opens
+        // the clause implies the speaker (`gonna beat you`, `imma put you on a shirt`).
+        let implied = a.has(clause.0, C::Future)
+            && !a.has(clause.0, C::SecondPerson);
+        let speaker = a.find(clause, C::FirstPerson).or(implied.then_some(clause.0));
+        if let Some(speaker) = speaker {
             // `I'm putting you in hospital`: the progressive of the speaker is intent too.
             let progressive = matches!(a.word(speaker), "i'm" | "im" | "we're" | "were" | "i" | "we")
                 && (speaker + 1..(speaker + 3).min(clause.1)).any(|i| a.word(i).ends_with("ing") || matches!(a.word(i), "am" | "are"));
@@ -410,9 +414,13 @@ fn threats(b: &mut Builder<'_, '_>) {
             a.has(i, C::SecondPerson) || a.tokens[i].handle || cx.group_at(i).is_some_and(|g| is_group(cx, g))
         });
         if let Some(subject) = subject {
-            let modal = (subject..clause.1).find(|&i| a.has(i, C::Future));
+            let modal = (subject..clause.1).find(|&i| {
+                a.has(i, C::Future)
+                    || (a.has(i, C::HarmOutcome)
+                        && matches!(a.word(a.term(i).0), "won't" | "wont" | "will" | "never" | "you're" | "youre" | "ur" | "you"))
+            });
             if let Some(modal) = modal {
-                let harm = (modal..clause.1.min(modal + 10)).find(|&i| {
+                let harm = (modal..clause.1.min(modal + 12)).find(|&i| {
                     a.has(i, C::HarmOutcome)
                         || a.has(i, C::Weapon)
                         || (a.has(i, C::ViolentAct) && a.tokens[i].classes.inflected())
@@ -443,7 +451,12 @@ fn threats(b: &mut Builder<'_, '_>) {
             continue;
         }
         let window = a.window(weapon, 0, 1);
-        let addressee = (sentence.0..sentence.1).find(|&i| a.has(i, C::SecondPerson) || a.tokens[i].handle);
+        let addressee = (sentence.0..sentence.1).find(|&i| {
+            a.has(i, C::SecondPerson)
+                || a.tokens[i].handle
+                || matches!(a.word(i), "his" | "her" | "him")
+                || (a.has(i, C::Official) && !a.has(i, C::Target))
+        });
         let armed = (speaker..weapon).any(|i| a.has(i, C::ArmVerb) || matches!(a.word(i), "bringing" | "got" | "have" | "loaded" | "packing" | "carrying"));
         let occasion = a.find(window, C::Place).or_else(|| a.find(window, C::Time));
         let group = (window.0..window.1).find_map(|i| cx.group_at(i).filter(|g| is_group(cx, *g)));
