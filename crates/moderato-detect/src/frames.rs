@@ -549,8 +549,15 @@ fn incitement(b: &mut Builder<'_, '_>) {
             if cue.is_some() || imperative {
                 let end = a.term(i).1;
                 let target = cx
-                    .target_in(end, (end + 5).min(sentence.1))
+                    .target_in(end, (end + 8).min(sentence.1))
                     .or_else(|| cue.and_then(|c| cx.target_in(clause.0, c)))
+                    .or_else(|| {
+                        // After a verb that only takes the living, any noun phrase is a target.
+                        (a.has(i, C::LethalAct)
+                            && end + 1 < sentence.1
+                            && matches!(a.word(end), "the" | "that" | "this" | "those" | "these" | "his" | "her" | "their" | "every" | "any" | "our" | "your"))
+                        .then_some((end, end + 2))
+                    })
                     .or_else(|| {
                         // "every last one", "all of them" after the verb.
                         (end..(end + 4).min(sentence.1))

@@ -132,6 +132,9 @@ fn noun_forms(word: &str) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     terms: HashMap<u64, ClassSet>,
+    /// Two-word violent verbs that can be split by their object (`ran those protesters down`):
+    /// verb form hash -> (particle, classes).
+    separable: HashMap<u64, Vec<(String, ClassSet)>>,
     max_words: usize,
     civic: BTreeMap<WordClass, CivicCategory>,
 }
@@ -141,6 +144,7 @@ impl Lexicon {
     pub fn new(lexicons: &Lexicons) -> Lexicon {
         let mut lexicon = Lexicon {
             terms: HashMap::new(),
+            separable: HashMap::new(),
             max_words: 1,
             civic: lexicons.civic.clone(),
         };
@@ -161,6 +165,18 @@ impl Lexicon {
                     Inflection::Verb => (0, verb_forms(&words[0])),
                     Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
                 };
+                if matches!(class, WordClass::ViolentAct | WordClass::Exterminate) && words.len() == 2 {
+                    let mut classes = ClassSet::default();
+                    classes.insert(*class);
+                    for form in std::iter::once(words[0].clone()).chain(forms.iter().cloned()) {
+                        let hash = hash_word(FNV_OFFSET, &form);
+                        lexicon
+                            .separable
+                            .entry(hash)
+                            .or_default()
+                            .push((words[1].clone(), classes));
+                    }
+                }
                 for form in forms {
                     let mut variant = words.clone();
                     variant[index] = form;
@@ -467,6 +483,9 @@ pub fn analyse(normalized: &Normalized, lexicon: &Lexicon) -> Analysis {
     let mut analysis = tokenize(&normalized.text);
     let count = analysis.tokens.len();
     let mut best_len = vec![0usize; count];
+    // Classes of shorter terms under a longer one; they are kept except negation and
+    // condemnation, which the longer term overrides (`won't wake up`, `call me racist`).
+    let mut shorter = vec![ClassSet::default(); count];
     for start in 0..count {
         let sentence = analysis.tokens[start].sentence;
         let mut hash = FNV_OFFSET;
@@ -484,18 +503,47 @@ pub fn analyse(normalized: &Normalized, lexicon: &Lexicon) -> Analysis {
                 let slot = &mut analysis.tokens[covered];
                 if length > best_len[covered] {
                     best_len[covered] = length;
+                    shorter[covered] = shorter[covered].union(slot.classes);
                     slot.classes = classes;
                     slot.term_start = start;
                     slot.term_end = index + 1;
                 } else if length == best_len[covered] {
                     slot.classes = slot.classes.union(classes);
+                } else {
+                    shorter[covered] = shorter[covered].union(classes);
                 }
+            }
+        }
+    }
+    // Separable violent verbs: the verb and its particle around the object.
+    for index in 0..count {
+        let token = &analysis.tokens[index];
+        let hash = hash_word(FNV_OFFSET, &analysis.text[token.start..token.end]);
+        let Some(particles) = lexicon.separable.get(&hash) else {
+            continue;
+        };
+        let clause_end = analysis.clauses[token.clause as usize].1;
+        for (particle, classes) in particles {
+            let found = (index + 2..(index + 5).min(clause_end))
+                .find(|&j| analysis.word(j) == particle.as_str());
+            if let Some(particle_index) = found {
+                for covered in [index, particle_index] {
+                    let slot = &mut analysis.tokens[covered];
+                    slot.classes = slot.classes.union(*classes);
+                }
+                break;
             }
         }
     }
     for index in 0..count {
         let word = analysis.word(index).to_string();
         let token = &mut analysis.tokens[index];
+        let mut kept = shorter[index];
+        kept.remove(WordClass::Negation);
+        kept.remove(WordClass::Condemnation);
+        if !token.classes.has(WordClass::Idiom) {
+            token.classes = token.classes.union(kept.classes_only());
+        }
         if best_len[index] == 0 {
             token.term_start = index;
             token.term_end = index + 1;
@@ -519,10 +567,12 @@ pub fn analyse(normalized: &Normalized, lexicon: &Lexicon) -> Analysis {
         if token.classes.has(WordClass::Idiom) {
             for class in [
                 WordClass::ViolentAct,
+                WordClass::LethalAct,
                 WordClass::Exterminate,
                 WordClass::HarmOutcome,
                 WordClass::Weapon,
                 WordClass::Perpetrator,
+                WordClass::Praise,
             ] {
                 token.classes.remove(class);
             }

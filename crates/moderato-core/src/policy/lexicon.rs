@@ -66,6 +66,7 @@ macro_rules! word_classes {
 
 word_classes! {
     ViolentAct = "violent_act", Verb, "verbs of physical violence against people (kill, shoot, stab, gun down, …)";
+    LethalAct = "lethal_act", Verb, "violent verbs that only take living targets, so any noun after them is a target (behead, lynch, strangle, …)";
     Exterminate = "exterminate", Verb, "verbs of destroying a whole group (exterminate, wipe out, gas, …)";
     Weapon = "weapon", Noun, "weapons, ammunition and their slang";
     HarmOutcome = "harm_outcome", None, "outcomes of violence and their euphemisms (dead, in a body bag, fished out of the canal, …)";
