@@ -178,7 +178,16 @@ impl<'a> Context<'a> {
         let a = self.a;
         let classes = a.tokens[i].classes;
         if classes.any(&[C::ProtectedGroup, C::Slur]) {
-            return Some(a.term(i));
+            // The run of group words, not the longest term around it (`no gays allowed`).
+            let mut end = i + 1;
+            while end < a.tokens.len()
+                && a.tokens[end].sentence == a.tokens[i].sentence
+                && a.tokens[end].classes.any(&[C::ProtectedGroup, C::Slur])
+                && end - i < 4
+            {
+                end += 1;
+            }
+            return Some((i, end.max(a.term(i).1.min(i + 1))));
         }
         if classes.has(C::GroupReference) {
             // `one of them`, `all of those` stand for a group only where one is named.
@@ -293,6 +302,7 @@ impl<'a> Context<'a> {
             stances.push(Stance::Fictional);
         }
         if matches!(kind, FrameKind::Threat | FrameKind::Incite | FrameKind::Insult)
+            && !a.tokens[head].classes.has(C::SelfHarm)
             && a.text_has(C::Joke)
         {
             stances.push(Stance::Jocular);
@@ -736,6 +746,7 @@ fn close_link(a: &Analysis, from: usize, to: usize) -> bool {
         && (link + 1..to).all(|i| {
             let word = a.word(i);
             a.tokens[i].classes.any(&[C::Link, C::Generaliser])
+                || word.contains('-')
                 || !(word.ends_with("ing") || word.ends_with("ed"))
         })
 }
@@ -752,18 +763,24 @@ fn hate(b: &mut Builder<'_, '_>) {
     let mut seen_clause = vec![[false; 3]; a.clauses.len()];
     for i in 0..n {
         let Some(group) = cx.group_at(i) else { continue };
-        if group.0 != i {
+        if group.0 != i || (i > 0 && cx.group_at(i - 1).is_some_and(|g| g.1 > i)) {
             continue;
         }
         let clause_index = a.tokens[i].clause as usize;
         let clause = a.clause_of(i);
         let generic = cx.generic(group, clause);
         let after = (group.1, (group.1 + 9).min(clause.1));
+        let sentence_after = (group.1, (group.1 + 9).min(a.sentence_of(i).1));
         let before = (clause.0.max(i.saturating_sub(5)), i);
         // DEHUMANISE: group + link + dehumanising term; or a dehumanising verb; or adjacency.
         if !seen_clause[clause_index][0] {
-            let found = (after.0..after.1)
+            let found = (sentence_after.0..sentence_after.1)
                 .find(|&j| a.has(j, C::Dehumanising) && (j == group.1 || close_link(a, group.1, j)))
+                .or_else(|| {
+                    // `🐀🐀 = the refugees`: the comparison before the group.
+                    (clause.0.max(i.saturating_sub(5))..i)
+                        .find(|&j| a.has(j, C::Dehumanising) && (j + 1..i).any(|k| a.has(k, C::Link)))
+                })
                 .or_else(|| (after.0..(group.1 + 4).min(clause.1)).find(|&j| a.has(j, C::DehumanisingVerb)))
                 .or_else(|| (i > clause.0 && a.has(i - 1, C::Dehumanising)).then(|| i - 1));
             if let Some(found) = found {
@@ -784,7 +801,7 @@ fn hate(b: &mut Builder<'_, '_>) {
                 .or_else(|| (i > clause.0 && a.has(i - 1, C::DerogatoryAttribute)).then(|| i - 1));
             let emotion = (before.0..before.1)
                 .find(|&j| a.has(j, C::NegativeEmotion))
-                .or_else(|| (after.0..(group.1 + 3).min(clause.1)).find(|&j| a.has(j, C::NegativeEmotion)));
+                .or_else(|| (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::NegativeEmotion)));
             let action = (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::HarmfulAction));
             let generalised = a.find(clause, C::Generaliser).is_some();
             let found = attribute
@@ -822,7 +839,9 @@ fn hate(b: &mut Builder<'_, '_>) {
                     .any(|j| matches!(a.word(j), "allowed" | "welcome" | "permitted" | "wanted" | "in" | "at" | "here" | "near" | "inside" | "on" | "no"))
                     || group.1 == clause.1
                     || clause_initial(a, i - 1));
-            let found = state.or(act).or_else(|| no_allowed.then(|| i - 1));
+            let compound = (group.0..group.1)
+                .find(|&j| a.word(j).ends_with("-only") || a.word(j).ends_with("-free"));
+            let found = state.or(act).or_else(|| no_allowed.then(|| i - 1)).or(compound);
             if let Some(found) = found {
                 seen_clause[clause_index][2] = true;
                 b.push(
@@ -851,7 +870,8 @@ fn insults(b: &mut Builder<'_, '_>) {
             b.push(FrameKind::Insult, 0.9, i, vec![slot("abuse", a.term(i))], false);
             continue;
         }
-        let addressee = token.classes.has(C::SecondPerson)
+        let addressee = token.name
+            || token.classes.has(C::SecondPerson)
             || token.handle
             || (token.classes.has(C::Official) && !token.classes.any(&[C::ProtectedGroup, C::Target]) && i + 2 < n && a.has(i + 2, C::Link))
             || (token.classes.has(C::Official) && (i + 1..(i + 3).min(n)).any(|j| a.has(j, C::Link)));
@@ -860,7 +880,11 @@ fn insults(b: &mut Builder<'_, '_>) {
         }
         let clause = a.clause_of(i);
         let end = a.term(i).1;
-        let insult = (end..(end + 6).min(clause.1))
+        let sentence = a.sentence_of(i);
+        if token.name && !(end..(end + 3).min(clause.1)).any(|j| a.has(j, C::Link)) {
+            continue;
+        }
+        let insult = (end..(end + 6).min(clause.1.max((end + 4).min(sentence.1))))
             .find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]) && (j <= end + 2 || linked(a, end, j) || a.word(j - 1) == "a" || a.word(j - 1) == "an"))
             .or_else(|| {
                 // "idiots like you", "what an idiot you are"

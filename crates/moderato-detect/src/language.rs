@@ -165,7 +165,7 @@ impl Lexicon {
                     Inflection::Verb => (0, verb_forms(&words[0])),
                     Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
                 };
-                if matches!(class, WordClass::ViolentAct | WordClass::Exterminate) && words.len() == 2 {
+                if matches!(class, WordClass::ViolentAct | WordClass::Exterminate | WordClass::Exclusion) && words.len() == 2 {
                     let mut classes = ClassSet::default();
                     classes.insert(*class);
                     for form in std::iter::once(words[0].clone()).chain(forms.iter().cloned()) {
@@ -231,6 +231,8 @@ pub struct Token {
     pub quoted: bool,
     /// An `@handle`.
     pub handle: bool,
+    /// A capitalised word inside a sentence in the original text: a name.
+    pub name: bool,
     /// Word classes, from the longest lexicon terms that cover the token.
     pub classes: ClassSet,
     /// First token of the term that gave the classes.
@@ -385,6 +387,7 @@ pub fn tokenize(text: &str) -> Analysis {
                 clause,
                 quoted: quoted || single_quoted,
                 handle,
+                name: false,
                 classes: ClassSet::default(),
                 term_start: 0,
                 term_end: 0,
@@ -429,6 +432,7 @@ pub fn tokenize(text: &str) -> Analysis {
                     clause,
                     quoted,
                     handle: false,
+                    name: false,
                     classes: ClassSet::default(),
                     term_start: 0,
                     term_end: 0,
@@ -478,9 +482,35 @@ fn is_past_year(word: &str) -> bool {
         && digits.parse::<u32>().is_ok_and(|year| (1000..=2015).contains(&year))
 }
 
-/// Tokenises and tags `normalized` with the lexicon's classes.
+/// Tokenises and tags `normalized` with the lexicon's classes. `original` (the text before
+/// normalisation) tells names: capitalised words inside a sentence.
 pub fn analyse(normalized: &Normalized, lexicon: &Lexicon) -> Analysis {
+    analyse_with_original(normalized, lexicon, None)
+}
+
+/// [`analyse`], marking names from the original characters.
+pub fn analyse_with_original(
+    normalized: &Normalized,
+    lexicon: &Lexicon,
+    original: Option<&[char]>,
+) -> Analysis {
     let mut analysis = tokenize(&normalized.text);
+    if let Some(original) = original {
+        for index in 0..analysis.tokens.len() {
+            let token = &analysis.tokens[index];
+            let first_of_sentence = analysis.sentences[token.sentence as usize].0 == index;
+            let span = normalized.original_span(token.start, token.end);
+            let word = &original[span[0].min(original.len())..span[1].min(original.len())];
+            let capitalised = word.first().is_some_and(|c| c.is_uppercase())
+                && word.iter().skip(1).all(|c| c.is_lowercase() || *c == '\'' || *c == '-')
+                && word.len() > 1;
+            let after_colon = index > 0 && analysis.tokens[index - 1].clause != token.clause
+                && analysis.text[analysis.tokens[index - 1].end..token.start].contains(':');
+            if capitalised && !first_of_sentence && !after_colon {
+                analysis.tokens[index].name = true;
+            }
+        }
+    }
     let count = analysis.tokens.len();
     let mut best_len = vec![0usize; count];
     // Classes of shorter terms under a longer one; they are kept except negation and
@@ -635,12 +665,12 @@ mod tests {
             (WordClass::Negation, &["won't"]),
             (WordClass::HarmOutcome, &["won't wake up"]),
         ]);
-        let analysis = analyse(&normalize("Killing time, then I'll SHOOT. You won't wake up"), &lexicon);
+        let analysis = analyse(&normalize("Kill time, then I'll SHOOT. You won't wake up"), &lexicon);
         let class_of = |word: &str| {
             let index = (0..analysis.tokens.len()).find(|&i| analysis.word(i) == word).expect(word);
             analysis.tokens[index].classes
         };
-        assert!(!class_of("killing").has(WordClass::ViolentAct));
+        assert!(!class_of("kill").has(WordClass::ViolentAct));
         assert!(class_of("shoot").has(WordClass::ViolentAct));
         assert!(class_of("i'll").has(WordClass::Future));
         assert!(class_of("won't").has(WordClass::HarmOutcome));

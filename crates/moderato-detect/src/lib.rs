@@ -162,7 +162,15 @@ impl RuleDetector {
 
     /// The language analysis and frames of a text (for evaluation reports and explanations).
     pub fn frames(&self, normalized: &Normalized) -> (language::Analysis, Vec<frames::Frame>) {
-        let analysis = language::analyse(normalized, &self.lexicon);
+        self.frames_with_original(normalized, None)
+    }
+
+    fn frames_with_original(
+        &self,
+        normalized: &Normalized,
+        original: Option<&[char]>,
+    ) -> (language::Analysis, Vec<frames::Frame>) {
+        let analysis = language::analyse_with_original(normalized, &self.lexicon, original);
         let frames = frames::find_frames(&analysis);
         (analysis, frames)
     }
@@ -259,7 +267,7 @@ impl Detector for RuleDetector {
             }
         }
 
-        let (analysis, found) = self.frames(normalized);
+        let (analysis, found) = self.frames_with_original(normalized, Some(&chars));
         for frame in &found {
             let range = frame.token_range();
             let span = token_span(&analysis, normalized, range);
@@ -387,12 +395,38 @@ impl Detector for RuleDetector {
     }
 }
 
+/// The default pack's lexicons, for tests of this crate (the engine embeds the whole pack).
+#[cfg(test)]
+pub(crate) fn default_lexicons() -> Lexicons {
+    let files: BTreeMap<String, String> = [
+        ("civic", include_str!("../../../policies/default/lexicons/civic.toml")),
+        ("groups", include_str!("../../../policies/default/lexicons/groups.toml")),
+        ("hate", include_str!("../../../policies/default/lexicons/hate.toml")),
+        ("slurs", include_str!("../../../policies/default/lexicons/slurs.toml")),
+        ("speech", include_str!("../../../policies/default/lexicons/speech.toml")),
+        ("violence", include_str!("../../../policies/default/lexicons/violence.toml")),
+    ]
+    .into_iter()
+    .map(|(name, text)| (format!("lexicons/{name}.toml"), text.to_string()))
+    .collect();
+    let mut diagnostics = Vec::new();
+    let lexicons = moderato_core::policy::load_lexicons(&files, &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    lexicons
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn detector() -> RuleDetector {
+        RuleDetector::new(&[])
+            .expect("patterns compile")
+            .with_lexicons(&default_lexicons())
+    }
+
     fn scores(text: &str) -> BTreeMap<String, f64> {
-        let detector = RuleDetector::new(&[]).expect("patterns compile");
+        let detector = detector();
         detector
             .detect(text, &normalize(text))
             .into_iter()
@@ -504,7 +538,7 @@ mod tests {
 
     #[test]
     fn evidence_spans_point_into_the_original_text() {
-        let detector = RuleDetector::new(&[]).expect("compile");
+        let detector = detector();
         let text = "Honestly, I WILL K1LL YOU.";
         let signals = detector.detect(text, &normalize(text));
         let threat = signals
@@ -538,7 +572,9 @@ mod tests {
             correction: "Voting by mail is secure.".into(),
             link: "https://example.org".into(),
         };
-        let detector = RuleDetector::new(&[claim]).expect("compile");
+        let detector = RuleDetector::new(&[claim])
+            .expect("compile")
+            .with_lexicons(&default_lexicons());
         let check = |text: &str| {
             detector
                 .detect(text, &normalize(text))

@@ -33,7 +33,13 @@ pub struct Engine {
 impl Engine {
     /// Builds the detectors for a validated policy.
     pub fn new(policy: Policy) -> Result<Engine, EngineError> {
-        let rules = RuleDetector::new(&policy.claims)?.with_lexicons(&policy.lexicons);
+        // A pack without lexicons reads text with the default pack's word classes.
+        let lexicons = if policy.lexicons.is_empty() {
+            default_lexicons()
+        } else {
+            &policy.lexicons
+        };
+        let rules = RuleDetector::new(&policy.claims)?.with_lexicons(lexicons);
         let model = ModelDetector::new(builtin_model()?);
         Ok(Engine {
             policy: Arc::new(policy),
@@ -151,6 +157,21 @@ pub fn builtin_model() -> Result<Arc<TextModel>, EngineError> {
     }
     let model = Arc::new(TextModel::from_bytes(BUILTIN_MODEL_WEIGHTS)?);
     Ok(Arc::clone(MODEL.get_or_init(|| model)))
+}
+
+/// The word classes of the embedded default pack, used by packs that bring no `lexicons/`.
+pub fn default_lexicons() -> &'static moderato_core::policy::Lexicons {
+    static LEXICONS: OnceLock<moderato_core::policy::Lexicons> = OnceLock::new();
+    LEXICONS.get_or_init(|| {
+        let files: std::collections::BTreeMap<String, String> = pack::DEFAULT_PACK
+            .iter()
+            .filter(|(name, _)| name.starts_with(moderato_core::policy::LEXICON_DIR))
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        // The embedded lexicons are validated by the engine's tests; a problem leaves them empty.
+        let mut diagnostics = Vec::new();
+        moderato_core::policy::load_lexicons(&files, &mut diagnostics)
+    })
 }
 
 /// The signals policies may use: the rule detectors', the built-in model's and

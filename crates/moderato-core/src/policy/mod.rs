@@ -13,6 +13,6 @@ pub use cel_check::{AUTHOR_FIELDS, CONTENT_FIELDS, METRICS_FIELDS, VARIABLES};
 pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
 pub use lexicon::{
     CONFLICTING_CLASSES, CivicCategory, Inflection, LEXICON_DIR, LexiconTerm, Lexicons,
-    MAX_LEXICON_TERMS, WordClass,
+    MAX_LEXICON_TERMS, WordClass, load_lexicons,
 };
 pub use model::*;
