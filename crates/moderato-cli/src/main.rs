@@ -180,7 +180,8 @@ enum Command {
     },
     /// Train the built-in text model on the labelled data sets and write its weights.
     Train(model_commands::TrainArgs),
-    /// Evaluate the text model on held-out data: precision, recall, F1, PR-AUC per data set and label.
+    /// Evaluate the text model on held-out data (P, R, F1, PR-AUC per data set and label); with
+    /// --suite, the whole engine on a labelled suite; with --public, on the public sets' test rows.
     Eval(model_commands::EvalArgs),
     /// Validate, test and compare policy packs.
     Policy {

@@ -1,14 +1,18 @@
 //! `moderato train` and `moderato eval`: the built-in text model's trainer and
-//! its evaluation on held-out data, both reading the labelled data sets from a folder.
+//! its evaluation on held-out data, both reading the labelled data sets from a folder;
+//! and `moderato eval --suite` / `--public`, which score the whole engine's decisions on a
+//! labelled suite or on the public sets' test rows.
 //!
-//! This module parses, calls moderato-model and prints; it must never hold
-//! training or metric logic, and never copy the data sets anywhere.
+//! This module parses, calls moderato-model and moderato-engine and prints; it must never
+//! hold training, scoring or metric logic, and never copy the data sets anywhere.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use moderato_engine::suite::{self, SuiteError, SuiteOptions};
+use moderato_engine::{Engine, load_pack_from};
 use moderato_model::{ModelError, TextModel, TrainConfig, data, eval, train};
 
 use crate::exit;
@@ -32,22 +36,44 @@ pub struct TrainArgs {
 
 /// Arguments of `moderato eval`.
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("engine_mode").args(["suite", "public"]).multiple(false)))]
 pub struct EvalArgs {
-    /// Folder with the labelled data sets (see its README).
-    #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+    /// Folder with the labelled data sets (see its README), for the text model's evaluation.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "../shared/data",
+        conflicts_with = "engine_mode"
+    )]
     data: PathBuf,
     /// Weights to evaluate; the built-in weights when omitted.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "engine_mode")]
     model: Option<PathBuf>,
+    /// Run a labelled JSONL suite through the whole engine and score its decisions.
+    #[arg(long, value_name = "FILE.jsonl")]
+    suite: Option<PathBuf>,
+    /// Run the whole engine over the test rows of the public labelled data sets in DIR.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "../shared/data")]
+    public: Option<PathBuf>,
+    /// Policy pack for --suite or --public (`default` or omitted: the embedded pack).
+    #[arg(long, value_name = "DIR", requires = "engine_mode")]
+    policy: Option<PathBuf>,
+    /// With --suite: exit 1 when the overall accuracy is below this (0 to 1).
+    #[arg(long, value_name = "ACCURACY", requires = "suite")]
+    min: Option<f64>,
+    /// With --suite: how many misses to list (0 lists all).
+    #[arg(long, value_name = "N", default_value_t = SuiteOptions::default().misses, requires = "suite")]
+    misses: usize,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }
 
-fn load_data(folder: &std::path::Path) -> anyhow::Result<Vec<data::Example>> {
+/// Reads the labelled data sets; `flag` names the option they came from, for the message.
+fn load_data(folder: &std::path::Path, flag: &str) -> anyhow::Result<Vec<data::Example>> {
     data::load(folder).map_err(|error| match error {
         ModelError::ReadData { .. } | ModelError::DataFormat { .. } => exit::InputError(format!(
-            "{error} (the labelled data sets are read from --data, default ../shared/data)"
+            "{error} (the labelled data sets are read from {flag}, default ../shared/data)"
         ))
         .into(),
         other => anyhow::Error::from(other),
@@ -56,7 +82,7 @@ fn load_data(folder: &std::path::Path) -> anyhow::Result<Vec<data::Example>> {
 
 /// Trains the model and writes its weights.
 pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
-    let examples = load_data(&args.data)?;
+    let examples = load_data(&args.data, "--data")?;
     let config = TrainConfig {
         seed: args.seed,
         epochs: args.epochs,
@@ -103,8 +129,15 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Evaluates weights on the held-out rows and prints the table.
+/// Evaluates weights on the held-out rows and prints the table; or, with `--suite` or
+/// `--public`, the whole engine.
 pub fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.suite {
+        return eval_suite(&args, path);
+    }
+    if let Some(folder) = &args.public {
+        return eval_public(&args, folder);
+    }
     let model: Arc<TextModel> = match &args.model {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|error| {
@@ -117,8 +150,73 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
         }
         None => moderato_engine::builtin_model()?,
     };
-    let examples = load_data(&args.data)?;
+    let examples = load_data(&args.data, "--data")?;
     let report = eval::evaluate(&model, &examples);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn engine_for(policy: Option<&Path>) -> anyhow::Result<Engine> {
+    Ok(Engine::new(load_pack_from(policy)?)?)
+}
+
+/// `moderato eval --suite FILE`: decides every case, prints the report, enforces `--min`.
+fn eval_suite(args: &EvalArgs, path: &Path) -> anyhow::Result<ExitCode> {
+    if let Some(minimum) = args.min
+        && !(0.0..=1.0).contains(&minimum)
+    {
+        return Err(exit::InputError(format!("--min {minimum} is outside 0..1")).into());
+    }
+    let engine = engine_for(args.policy.as_deref())?;
+    let suite = suite::read_suite(path, engine.limits()).map_err(|error| match error {
+        SuiteError::Read { path, source } => exit::InputError(format!(
+            "failed to read suite `{}`: {source}",
+            path.display()
+        )),
+        other => exit::InputError(other.to_string()),
+    })?;
+    let report = suite::run(
+        &engine,
+        &suite,
+        SuiteOptions {
+            misses: args.misses,
+        },
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    if let Some(minimum) = args.min
+        && let Err(error) = report.check_minimum(minimum)
+    {
+        eprintln!("error: {error} (--min)");
+        return Ok(ExitCode::from(exit::PROBLEMS_FOUND));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `moderato eval --public DIR`: the whole engine on the public sets' test rows.
+fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
+    if !folder.is_dir() {
+        return Err(exit::InputError(format!(
+            "data folder `{}` does not exist or is not a folder (give the labelled data sets with --public DIR)",
+            folder.display()
+        ))
+        .into());
+    }
+    let engine = engine_for(args.policy.as_deref())?;
+    let examples = load_data(folder, "--public DIR")?;
+    let classes = data::implicit_hate_classes(folder).map_err(|error| {
+        exit::InputError(format!(
+            "{error} (the labelled data sets are read from --public DIR)"
+        ))
+    })?;
+    let report = suite::public::evaluate(&engine, &examples, &classes)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -458,6 +458,32 @@ pub fn load(folder: &Path) -> Result<Vec<Example>, ModelError> {
     Ok(examples)
 }
 
+/// The stage-1 class of every Implicit Hate post (`explicit_hate`, `implicit_hate` or
+/// `not_hate`), by its trimmed text, for reports that tell explicit from implicit hate
+/// ([`Example::labels`] folds both into `hate`). A text listed twice keeps its first class.
+///
+/// This reads the same file as [`load`] and changes nothing that [`load`] returns: no label,
+/// no split and no training row depends on it.
+pub fn implicit_hate_classes(folder: &Path) -> Result<HashMap<String, String>, ModelError> {
+    let table = Table::open(
+        folder.join("implicit-hate/implicit_hate_v1_stg1_posts.tsv"),
+        '\t',
+        &["post", "class"],
+    )?;
+    let mut classes = HashMap::new();
+    for row in table.rows() {
+        let (record, fields) = row?;
+        let class = fields[1].trim();
+        if !matches!(class, "explicit_hate" | "implicit_hate" | "not_hate") {
+            return Err(table.bad(record, format!("class `{class}`")));
+        }
+        classes
+            .entry(fields[0].trim().to_string())
+            .or_insert_with(|| class.to_string());
+    }
+    Ok(classes)
+}
+
 /// Normalises every example's text, on two threads (the order of results does not depend on them).
 fn normalize_all(examples: &mut [Example]) {
     let half = examples.len().div_ceil(2).max(1);
@@ -514,6 +540,27 @@ mod tests {
     fn a_missing_folder_names_the_first_missing_file() {
         let error = load(Path::new("/nonexistent/moderato-data")).unwrap_err();
         assert!(error.to_string().contains("olid/olid-training-v1.0.tsv"));
+    }
+
+    #[test]
+    fn implicit_hate_classes_are_read_by_text_and_checked() {
+        let folder =
+            std::env::temp_dir().join(format!("moderato-ih-classes-{}", std::process::id()));
+        let file = folder.join("implicit-hate/implicit_hate_v1_stg1_posts.tsv");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            &file,
+            "post\tclass\n a post \timplicit_hate\nanother\tnot_hate\na post\texplicit_hate\n",
+        )
+        .unwrap();
+        let classes = implicit_hate_classes(&folder).unwrap();
+        assert_eq!(classes.len(), 2);
+        assert_eq!(classes["a post"], "implicit_hate");
+        assert_eq!(classes["another"], "not_hate");
+        std::fs::write(&file, "post\tclass\nx\tsomething_else\n").unwrap();
+        let error = implicit_hate_classes(&folder).unwrap_err().to_string();
+        assert!(error.contains("record 2"), "{error}");
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]

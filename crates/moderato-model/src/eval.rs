@@ -164,7 +164,8 @@ pub const AAE_MARKERS: &[&str] = &[
     "talmbout", "deadass", "cuz", "wassup", "smh", "tf",
 ];
 
-fn has_marker(normalized: &str) -> bool {
+/// Whether a normalised text holds one of [`AAE_MARKERS`] as a whole word.
+pub fn has_marker(normalized: &str) -> bool {
     tokenize(normalized)
         .iter()
         .any(|token| AAE_MARKERS.contains(&token.text.as_str()))

@@ -1,12 +1,13 @@
 //! Integration tests of the `moderato` binary, run as a newcomer would run it.
 //!
-//! Each module covers one command (`check`, `run`, `policy`). The tests start
+//! Each module covers one command (`check`, `run`, `policy`, `eval`). The tests start
 //! the real binary in a temporary folder, so error messages name relative
 //! paths and can be kept as insta snapshots. Helpers here copy and edit the
 //! default policy pack; the tests must never write outside a temporary folder.
 #![allow(clippy::unwrap_used)]
 
 mod check;
+mod eval;
 mod policy;
 mod run;
 mod service;
