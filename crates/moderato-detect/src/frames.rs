@@ -687,15 +687,15 @@ fn glorification(b: &mut Builder<'_, '_>) {
         if let (Some(praise), Some(violence)) = (praise, violence) {
             let target = cx.target_in(window.0, window.1);
             let perpetrator = a.find(window, C::Perpetrator);
-            if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) {
-                let mut slots = vec![slot("violence", a.term(violence)), slot("endorsement", a.term(praise))];
-                let group = target.is_some_and(|t| is_group(cx, t));
-                if let Some(target) = target {
-                    slots.push(slot("target", target));
-                }
-                b.push(FrameKind::Glorify, 0.85, praise, slots, group);
-                continue;
+            let mut slots = vec![slot("violence", a.term(violence)), slot("endorsement", a.term(praise))];
+            let group = target.is_some_and(|t| is_group(cx, t));
+            if let Some(target) = target {
+                slots.push(slot("target", target));
             }
+            // Without a target or perpetrator, praise beside violent words is only recorded (0.5).
+            let base = if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) { 0.85 } else { 0.5 };
+            b.push(FrameKind::Glorify, base, praise, slots, group);
+            continue;
         }
         // Weak approval right beside violence done to a target.
         let approval = (sentence.0..sentence.1).find(|&i| a.has(i, C::Approval));

@@ -569,8 +569,22 @@ pub fn analyse_with_original(
         let word = analysis.word(index).to_string();
         let token = &mut analysis.tokens[index];
         let mut kept = shorter[index];
-        kept.remove(WordClass::Negation);
-        kept.remove(WordClass::Condemnation);
+        // Cues of stance belong to the longer term only (`play stupid games` is no game).
+        for cue in [
+            WordClass::Negation,
+            WordClass::Condemnation,
+            WordClass::Fiction,
+            WordClass::Sports,
+            WordClass::History,
+            WordClass::Reporting,
+            WordClass::Quotation,
+            WordClass::Hypothetical,
+            WordClass::Joke,
+            WordClass::Correction,
+            WordClass::Idiom,
+        ] {
+            kept.remove(cue);
+        }
         if !token.classes.has(WordClass::Idiom) {
             token.classes = token.classes.union(kept.classes_only());
         }
