@@ -366,7 +366,8 @@ impl Detector for RuleDetector {
             }
             let entry = by_signal.entry(hit.claim.signal.as_str()).or_default();
             entry.0 = f64::max(entry.0, round2(hit.score));
-            entry.1.push(hit.evidence);
+            // A known claim's own correction comes before a category's.
+            entry.1.insert(0, hit.evidence);
         }
 
         let links = self.link.find_iter(original).count();

@@ -33,14 +33,18 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Copies every file of `policies/default` into `folder/name` and returns that folder.
+/// Copies every file of `policies/default` (with its `lexicons/`) into `folder/name` and
+/// returns that folder.
 pub fn copy_default_pack(folder: &Path, name: &str) -> PathBuf {
     let pack = folder.join(name);
-    std::fs::create_dir_all(&pack).unwrap();
-    for entry in std::fs::read_dir(workspace_root().join("policies/default")).unwrap() {
-        let entry = entry.unwrap();
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), pack.join(entry.file_name())).unwrap();
+    for sub in ["", "lexicons"] {
+        let from = workspace_root().join("policies/default").join(sub);
+        std::fs::create_dir_all(pack.join(sub)).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), pack.join(sub).join(entry.file_name())).unwrap();
+            }
         }
     }
     pack

@@ -139,8 +139,8 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
     // Unknown action.
     replace_once(
         &pack.join("hate.toml"),
-        r#"actions = ["remove", "strike"]"#,
-        r#"actions = ["remove", "obliterate"]"#,
+        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
+        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
     );
     // Duplicate rule id, across files.
     replace_once(
@@ -241,8 +241,8 @@ fn check_and_run_refuse_an_invalid_pack_with_exit_3() {
     let pack = copy_default_pack(folder.path(), "pack");
     replace_once(
         &pack.join("hate.toml"),
-        r#"actions = ["remove", "strike"]"#,
-        r#"actions = ["remove", "obliterate"]"#,
+        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
+        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
     );
     std::fs::write(
         folder.path().join("in.jsonl"),
