@@ -124,8 +124,18 @@ pub struct Frame {
 impl Frame {
     /// First and last token covered by the frame's slots.
     pub fn token_range(&self) -> (usize, usize) {
-        let start = self.slots.iter().map(|slot| slot.start).min().unwrap_or(self.head);
-        let end = self.slots.iter().map(|slot| slot.end).max().unwrap_or(self.head + 1);
+        let start = self
+            .slots
+            .iter()
+            .map(|slot| slot.start)
+            .min()
+            .unwrap_or(self.head);
+        let end = self
+            .slots
+            .iter()
+            .map(|slot| slot.end)
+            .max()
+            .unwrap_or(self.head + 1);
         (start, end)
     }
 }
@@ -152,13 +162,35 @@ struct Context<'a> {
 }
 
 const PLURAL_PRONOUNS: &[&str] = &[
-    "they", "them", "their", "theirs", "they're", "theyre", "they'll", "em", "those", "these",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "they're",
+    "theyre",
+    "they'll",
+    "em",
+    "those",
+    "these",
     "themselves",
 ];
 
 const GENERIC_GROUP_WORDS: &[&str] = &[
-    "people", "women", "men", "folk", "folks", "children", "kids", "chinese", "japanese", "roma",
-    "romani", "vietnamese", "poc", "lgbt", "lgbtq",
+    "people",
+    "women",
+    "men",
+    "folk",
+    "folks",
+    "children",
+    "kids",
+    "chinese",
+    "japanese",
+    "roma",
+    "romani",
+    "vietnamese",
+    "poc",
+    "lgbt",
+    "lgbtq",
 ];
 
 impl<'a> Context<'a> {
@@ -224,22 +256,23 @@ impl<'a> Context<'a> {
     /// First person-like target in `from..to` (clamped), with its span.
     fn target_in(&self, from: usize, to: usize) -> Option<(usize, usize)> {
         let to = to.min(self.a.tokens.len());
-        (from..to).find(|&i| self.person_at(i)).map(|i| {
-            self.group_at(i).unwrap_or_else(|| self.a.term(i))
-        })
+        (from..to)
+            .find(|&i| self.person_at(i))
+            .map(|i| self.group_at(i).unwrap_or_else(|| self.a.term(i)))
     }
 
     /// Whether a negation cue governs token `head`: in its clause, before it, within 8 tokens.
     fn negated(&self, head: usize) -> bool {
         let (start, _) = self.a.clause_of(head);
         let from = start.max(head.saturating_sub(8));
-        (from..head).any(|i| {
-            self.a.tokens[i].classes.has(C::Negation) && self.a.tokens[i].term_end <= head
-        })
+        (from..head)
+            .any(|i| self.a.tokens[i].classes.has(C::Negation) && self.a.tokens[i].term_end <= head)
     }
 
     fn sentence_has(&self, head: usize, class: C, before: usize, after: usize) -> bool {
-        self.a.find(self.a.window(head, before, after), class).is_some()
+        self.a
+            .find(self.a.window(head, before, after), class)
+            .is_some()
     }
 
     /// The stances of a frame with predicate `head`.
@@ -254,7 +287,10 @@ impl<'a> Context<'a> {
                 // requirement itself corrects it (`you don't need to own a home`).
                 (clause.0..clause.1).any(|i| {
                     a.tokens[i].classes.has(C::Negation)
-                        && (i + 1..(i + 3).min(clause.1)).any(|j| a.tokens[j].classes.any(&[C::Obligation, C::CivicDenial]) || matches!(a.word(j), "need" | "required" | "have"))
+                        && (i + 1..(i + 3).min(clause.1)).any(|j| {
+                            a.tokens[j].classes.any(&[C::Obligation, C::CivicDenial])
+                                || matches!(a.word(j), "need" | "required" | "have")
+                        })
                 })
             } else {
                 (clause.0..clause.1).any(|i| a.tokens[i].classes.has(C::Negation))
@@ -268,7 +304,8 @@ impl<'a> Context<'a> {
         if a.tokens[head].quoted {
             stances.push(Stance::Quoted);
         } else if self.sentence_has(head, C::Quotation, 0, 0)
-            && a.find(a.sentence_of(head), C::Quotation).is_some_and(|q| q < head)
+            && a.find(a.sentence_of(head), C::Quotation)
+                .is_some_and(|q| q < head)
             && !matches!(kind, FrameKind::Insult)
         {
             // "he told me he would kill me": someone else's words, reported.
@@ -282,7 +319,8 @@ impl<'a> Context<'a> {
             stances.push(Stance::Condemned);
         }
         // Praise is the speaker's own voice, even beside the words of a news report.
-        let praised = matches!(kind, FrameKind::Glorify) && a.tokens[head].classes.any(&[C::Praise, C::Deserve]);
+        let praised = matches!(kind, FrameKind::Glorify)
+            && a.tokens[head].classes.any(&[C::Praise, C::Deserve]);
         if self.sentence_has(head, C::Reporting, 1, 1) && !praised {
             stances.push(Stance::Reported);
         }
@@ -296,13 +334,14 @@ impl<'a> Context<'a> {
             kind,
             FrameKind::Threat | FrameKind::Incite | FrameKind::Glorify
         );
-        if (violent && (a.text_has(C::Fiction) || a.text_has(C::Sports)))
-            || a.text_has(C::History)
+        if (violent && (a.text_has(C::Fiction) || a.text_has(C::Sports))) || a.text_has(C::History)
         {
             stances.push(Stance::Fictional);
         }
-        if matches!(kind, FrameKind::Threat | FrameKind::Incite | FrameKind::Insult)
-            && !a.tokens[head].classes.has(C::SelfHarm)
+        if matches!(
+            kind,
+            FrameKind::Threat | FrameKind::Incite | FrameKind::Insult
+        ) && !a.tokens[head].classes.has(C::SelfHarm)
             && a.text_has(C::Joke)
         {
             stances.push(Stance::Jocular);
@@ -331,9 +370,18 @@ struct Builder<'c, 'a> {
 }
 
 impl Builder<'_, '_> {
-    fn push(&mut self, kind: FrameKind, base: f64, head: usize, slots: Vec<Slot>, group_target: bool) {
+    fn push(
+        &mut self,
+        kind: FrameKind,
+        base: f64,
+        head: usize,
+        slots: Vec<Slot>,
+        group_target: bool,
+    ) {
         let stances = self.cx.stances(head, kind);
-        let score = stances.iter().fold(base, |score, stance| score * factor(*stance));
+        let score = stances
+            .iter()
+            .fold(base, |score, stance| score * factor(*stance));
         let stance = stances.first().copied().unwrap_or(Stance::Asserted);
         self.frames.push(Frame {
             kind,
@@ -387,31 +435,52 @@ fn threats(b: &mut Builder<'_, '_>) {
     for clause in a.clauses.clone() {
         // Direct: first person + future/intent + violent act + target. A future marker that opens
         // the clause implies the speaker (`gonna beat you`, `imma put you on a shirt`).
-        let implied = a.has(clause.0, C::Future)
-            && !a.has(clause.0, C::SecondPerson);
-        let speaker = a.find(clause, C::FirstPerson).or(implied.then_some(clause.0));
+        let implied = a.has(clause.0, C::Future) && !a.has(clause.0, C::SecondPerson);
+        let speaker = a
+            .find(clause, C::FirstPerson)
+            .or(implied.then_some(clause.0));
         if let Some(speaker) = speaker {
             // `I'm putting you in hospital`: the progressive of the speaker is intent too.
-            let progressive = matches!(a.word(speaker), "i'm" | "im" | "we're" | "were" | "i" | "we")
-                && (speaker + 1..(speaker + 3).min(clause.1)).any(|i| a.word(i).ends_with("ing") || matches!(a.word(i), "am" | "are"));
+            let progressive = matches!(
+                a.word(speaker),
+                "i'm" | "im" | "we're" | "were" | "i" | "we"
+            ) && (speaker + 1..(speaker + 3).min(clause.1))
+                .any(|i| a.word(i).ends_with("ing") || matches!(a.word(i), "am" | "are"));
             let modal = (speaker..clause.1)
                 .find(|&i| a.has(i, C::Future) || a.has(i, C::Obligation))
                 .or(progressive.then_some(speaker));
             if let Some(modal) = modal {
-                let act = (modal..clause.1.min(modal + 8)).find(|&i| a.tokens[i].classes.any(HARM) || a.has(i, C::NoSurvivors));
+                let act = (modal..clause.1.min(modal + 8))
+                    .find(|&i| a.tokens[i].classes.any(HARM) || a.has(i, C::NoSurvivors));
                 if let Some(act) = act {
                     let sentence = a.sentence_of(act);
                     let target = cx
                         .target_in(act + 1, (a.term(act).1 + 5).min(sentence.1))
-                        .or_else(|| if a.tokens[act].classes.has(C::HarmOutcome) { cx.target_in(clause.0, act) } else { None });
+                        .or_else(|| {
+                            if a.tokens[act].classes.has(C::HarmOutcome) {
+                                cx.target_in(clause.0, act)
+                            } else {
+                                None
+                            }
+                        });
                     if let Some(target) = target {
                         let group = is_group(cx, target);
-                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].handle { 0.9 } else { 0.85 };
+                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].handle
+                        {
+                            0.9
+                        } else {
+                            0.85
+                        };
                         b.push(
                             FrameKind::Threat,
                             base,
                             act,
-                            vec![slot("speaker", a.term(speaker)), slot("modality", a.term(modal)), slot("harm", a.term(act)), slot("target", target)],
+                            vec![
+                                slot("speaker", a.term(speaker)),
+                                slot("modality", a.term(modal)),
+                                slot("harm", a.term(act)),
+                                slot("target", target),
+                            ],
                             group,
                         );
                         continue;
@@ -421,13 +490,18 @@ fn threats(b: &mut Builder<'_, '_>) {
         }
         // The target's fate: second person, a named account or a group + future + harm outcome.
         let subject = (clause.0..clause.1).find(|&i| {
-            a.has(i, C::SecondPerson) || a.tokens[i].handle || cx.group_at(i).is_some_and(|g| is_group(cx, g))
+            a.has(i, C::SecondPerson)
+                || a.tokens[i].handle
+                || cx.group_at(i).is_some_and(|g| is_group(cx, g))
         });
         if let Some(subject) = subject {
             let modal = (subject..clause.1).find(|&i| {
                 a.has(i, C::Future)
                     || (a.has(i, C::HarmOutcome)
-                        && matches!(a.word(a.term(i).0), "won't" | "wont" | "will" | "never" | "you're" | "youre" | "ur" | "you"))
+                        && matches!(
+                            a.word(a.term(i).0),
+                            "won't" | "wont" | "will" | "never" | "you're" | "youre" | "ur" | "you"
+                        ))
             });
             if let Some(modal) = modal {
                 let harm = (modal..clause.1.min(modal + 12)).find(|&i| {
@@ -442,7 +516,11 @@ fn threats(b: &mut Builder<'_, '_>) {
                         FrameKind::Threat,
                         0.8,
                         harm,
-                        vec![slot("target", target), slot("modality", a.term(modal)), slot("harm", a.term(harm))],
+                        vec![
+                            slot("target", target),
+                            slot("modality", a.term(modal)),
+                            slot("harm", a.term(harm)),
+                        ],
                         group,
                     );
                     continue;
@@ -454,10 +532,17 @@ fn threats(b: &mut Builder<'_, '_>) {
     // speaker bringing a weapon to a place, a time or a group.
     for s in 0..a.sentences.len() {
         let sentence = a.sentences[s];
-        let (Some(speaker), Some(weapon)) = (a.find(sentence, C::FirstPerson), a.find(sentence, C::Weapon)) else {
+        let (Some(speaker), Some(weapon)) = (
+            a.find(sentence, C::FirstPerson),
+            a.find(sentence, C::Weapon),
+        ) else {
             continue;
         };
-        if weapon < speaker || b.frames.iter().any(|f| f.kind == FrameKind::Threat && a.tokens[f.head].sentence as usize == s) {
+        if weapon < speaker
+            || b.frames
+                .iter()
+                .any(|f| f.kind == FrameKind::Threat && a.tokens[f.head].sentence as usize == s)
+        {
             continue;
         }
         let window = a.window(weapon, 0, 1);
@@ -467,7 +552,13 @@ fn threats(b: &mut Builder<'_, '_>) {
                 || matches!(a.word(i), "his" | "her" | "him")
                 || (a.has(i, C::Official) && !a.has(i, C::Target))
         });
-        let armed = (speaker..weapon).any(|i| a.has(i, C::ArmVerb) || matches!(a.word(i), "bringing" | "got" | "have" | "loaded" | "packing" | "carrying"));
+        let armed = (speaker..weapon).any(|i| {
+            a.has(i, C::ArmVerb)
+                || matches!(
+                    a.word(i),
+                    "bringing" | "got" | "have" | "loaded" | "packing" | "carrying"
+                )
+        });
         let occasion = a.find(window, C::Place).or_else(|| a.find(window, C::Time));
         let group = (window.0..window.1).find_map(|i| cx.group_at(i).filter(|g| is_group(cx, *g)));
         if let Some(addressee) = addressee {
@@ -475,21 +566,36 @@ fn threats(b: &mut Builder<'_, '_>) {
                 FrameKind::Threat,
                 0.75,
                 weapon,
-                vec![slot("speaker", a.term(speaker)), slot("means", a.term(weapon)), slot("target", a.term(addressee))],
+                vec![
+                    slot("speaker", a.term(speaker)),
+                    slot("means", a.term(weapon)),
+                    slot("target", a.term(addressee)),
+                ],
                 false,
             );
         } else if armed && (occasion.is_some() || group.is_some()) {
-            let mut slots = vec![slot("speaker", a.term(speaker)), slot("means", a.term(weapon))];
+            let mut slots = vec![
+                slot("speaker", a.term(speaker)),
+                slot("means", a.term(weapon)),
+            ];
             if let Some(group) = group {
                 slots.push(slot("target", group));
             } else if let Some(occasion) = occasion {
                 slots.push(slot("occasion", a.term(occasion)));
             }
-            b.push(FrameKind::Threat, if group.is_some() { 0.8 } else { 0.65 }, weapon, slots, group.is_some());
+            b.push(
+                FrameKind::Threat,
+                if group.is_some() { 0.8 } else { 0.65 },
+                weapon,
+                slots,
+                group.is_some(),
+            );
         }
     }
     // Veiled threats and weak hints beside violent words.
-    let violent_text = a.all.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome, C::Exterminate]);
+    let violent_text = a
+        .all
+        .any(&[C::ViolentAct, C::Weapon, C::HarmOutcome, C::Exterminate]);
     for i in 0..n {
         if a.tokens[i].term_start != i {
             continue;
@@ -503,10 +609,22 @@ fn threats(b: &mut Builder<'_, '_>) {
                 .target_in(sentence.0, sentence.1)
                 .unwrap_or_else(|| a.term(i));
             let mut slots = vec![slot("threat", a.term(i)), slot("target", target)];
-            if hint && let Some(harm) = (sentence.0..sentence.1).find(|&j| a.tokens[j].classes.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome])) {
+            if hint
+                && let Some(harm) = (sentence.0..sentence.1).find(|&j| {
+                    a.tokens[j]
+                        .classes
+                        .any(&[C::ViolentAct, C::Weapon, C::HarmOutcome])
+                })
+            {
                 slots.push(slot("harm", a.term(harm)));
             }
-            b.push(FrameKind::Threat, if veiled { 0.8 } else { 0.75 }, i, slots, false);
+            b.push(
+                FrameKind::Threat,
+                if veiled { 0.8 } else { 0.75 },
+                i,
+                slots,
+                false,
+            );
         }
     }
 }
@@ -517,11 +635,44 @@ fn clause_initial(a: &Analysis, i: usize) -> bool {
     (start..i).all(|j| {
         matches!(
             a.word(j),
-            "so" | "just" | "now" | "then" | "and" | "pls" | "please" | "go" | "simply" | "all"
-                | "ok" | "okay" | "yes" | "yeah" | "also" | "y'all" | "yall" | "guys" | "boys"
-                | "lads" | "folks" | "everyone" | "everybody" | "you" | "u" | "but" | "finally"
-                | "seriously" | "honestly" | "frankly" | "literally" | "fucking" | "damn" | "hey"
-                | "first" | "next" | "tomorrow" | "tonight" | "today"
+            "so" | "just"
+                | "now"
+                | "then"
+                | "and"
+                | "pls"
+                | "please"
+                | "go"
+                | "simply"
+                | "all"
+                | "ok"
+                | "okay"
+                | "yes"
+                | "yeah"
+                | "also"
+                | "y'all"
+                | "yall"
+                | "guys"
+                | "boys"
+                | "lads"
+                | "folks"
+                | "everyone"
+                | "everybody"
+                | "you"
+                | "u"
+                | "but"
+                | "finally"
+                | "seriously"
+                | "honestly"
+                | "frankly"
+                | "literally"
+                | "fucking"
+                | "damn"
+                | "hey"
+                | "first"
+                | "next"
+                | "tomorrow"
+                | "tonight"
+                | "today"
         ) || a.has(j, C::CallToAct)
     })
 }
@@ -565,13 +716,29 @@ fn incitement(b: &mut Builder<'_, '_>) {
                         // After a verb that only takes the living, any noun phrase is a target.
                         (a.has(i, C::LethalAct)
                             && end + 1 < sentence.1
-                            && matches!(a.word(end), "the" | "that" | "this" | "those" | "these" | "his" | "her" | "their" | "every" | "any" | "our" | "your"))
+                            && matches!(
+                                a.word(end),
+                                "the"
+                                    | "that"
+                                    | "this"
+                                    | "those"
+                                    | "these"
+                                    | "his"
+                                    | "her"
+                                    | "their"
+                                    | "every"
+                                    | "any"
+                                    | "our"
+                                    | "your"
+                            ))
                         .then_some((end, end + 2))
                     })
                     .or_else(|| {
                         // "every last one", "all of them" after the verb.
                         (end..(end + 4).min(sentence.1))
-                            .find(|&j| matches!(a.word(j), "all" | "every" | "everyone" | "everybody"))
+                            .find(|&j| {
+                                matches!(a.word(j), "all" | "every" | "everyone" | "everybody")
+                            })
                             .map(|j| (j, j + 1))
                     });
                 let base = match (target, a.has(i, C::Exterminate)) {
@@ -623,7 +790,8 @@ fn incitement(b: &mut Builder<'_, '_>) {
             || (matches!(a.word(i), "no" | "nobody" | "none" | "not" | "noone")
                 && (i + 1..(i + 5).min(sentence.1)).any(|j| a.has(j, C::Escape))
                 && a.text_has(C::ViolentAct));
-        let hospitable = (a.term(i).1..(a.term(i).1 + 6).min(sentence.1)).any(|j| a.word(j) == "without");
+        let hospitable =
+            (a.term(i).1..(a.term(i).1 + 6).min(sentence.1)).any(|j| a.word(j) == "without");
         if (classes.has(C::NoSurvivors) || let_none) && !hospitable {
             let window = a.window(i, 1, 1);
             let mobilised = a.find(window, C::CallToAct).is_some()
@@ -643,16 +811,29 @@ fn incitement(b: &mut Builder<'_, '_>) {
             continue;
         }
         // A call to arms: bring / grab / load + weapon.
-        if classes.has(C::ArmVerb) && (clause_initial(a, i) || a.find((clause.0, i), C::CallToAct).is_some()) {
+        if classes.has(C::ArmVerb)
+            && (clause_initial(a, i) || a.find((clause.0, i), C::CallToAct).is_some())
+        {
             let weapon = (i..(a.term(i).1 + 4).min(clause.1)).find(|&j| a.has(j, C::Weapon));
             if let Some(weapon) = weapon {
                 let window = a.window(i, 2, 1);
                 let violent_near = (window.0..window.1).any(|j| {
-                    a.tokens[j].classes.any(&[C::ViolentAct, C::Exterminate, C::NoSurvivors, C::DeathWish])
-                }) || (window.0..window.1).any(|j| a.word(j) == "let" && j > 0 && a.has(j - 1, C::Negation));
-                let gathering = a.find(window, C::Time).is_some() && a.find(window, C::Place).is_some();
+                    a.tokens[j].classes.any(&[
+                        C::ViolentAct,
+                        C::Exterminate,
+                        C::NoSurvivors,
+                        C::DeathWish,
+                    ])
+                }) || (window.0..window.1)
+                    .any(|j| a.word(j) == "let" && j > 0 && a.has(j - 1, C::Negation));
+                let gathering =
+                    a.find(window, C::Time).is_some() && a.find(window, C::Place).is_some();
                 let target = cx.target_in(window.0, window.1);
-                let base = if violent_near || gathering || target.is_some() { 0.85 } else { 0.55 };
+                let base = if violent_near || gathering || target.is_some() {
+                    0.85
+                } else {
+                    0.55
+                };
                 let mut slots = vec![slot("call", a.term(i)), slot("means", a.term(weapon))];
                 let group = target.is_some_and(|t| is_group(cx, t));
                 if let Some(target) = target {
@@ -669,7 +850,13 @@ fn glorification(b: &mut Builder<'_, '_>) {
     let cx = b.cx;
     let a = cx.a;
     let n = a.tokens.len();
-    let violence_classes: &[C] = &[C::ViolentAct, C::Exterminate, C::HarmOutcome, C::Weapon, C::Perpetrator];
+    let violence_classes: &[C] = &[
+        C::ViolentAct,
+        C::Exterminate,
+        C::HarmOutcome,
+        C::Weapon,
+        C::Perpetrator,
+    ];
     for s in 0..a.sentences.len() {
         let sentence = a.sentences[s];
         if sentence.0 == sentence.1 {
@@ -678,22 +865,29 @@ fn glorification(b: &mut Builder<'_, '_>) {
         let window = a.window(sentence.0, 1, 1);
         let violence = (window.0..window.1).find(|&i| a.tokens[i].classes.any(violence_classes));
         // Strong praise, or being said to deserve it, in this sentence.
-        let praise = (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
+        let praise =
+            (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
         // Praise endorses violence in its own sentence, or from a short sentence beside it
         // (`About time.`); elsewhere it praises someone else (the rescuer, the victim).
-        let violence = violence.filter(|&v| {
-            a.tokens[v].sentence as usize == s || sentence.1 - sentence.0 <= 4
-        });
+        let violence = violence
+            .filter(|&v| a.tokens[v].sentence as usize == s || sentence.1 - sentence.0 <= 4);
         if let (Some(praise), Some(violence)) = (praise, violence) {
             let target = cx.target_in(window.0, window.1);
             let perpetrator = a.find(window, C::Perpetrator);
-            let mut slots = vec![slot("violence", a.term(violence)), slot("endorsement", a.term(praise))];
+            let mut slots = vec![
+                slot("violence", a.term(violence)),
+                slot("endorsement", a.term(praise)),
+            ];
             let group = target.is_some_and(|t| is_group(cx, t));
             if let Some(target) = target {
                 slots.push(slot("target", target));
             }
             // Without a target or perpetrator, praise beside violent words is only recorded (0.5).
-            let base = if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) { 0.85 } else { 0.5 };
+            let base = if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) {
+                0.85
+            } else {
+                0.5
+            };
             b.push(FrameKind::Glorify, base, praise, slots, group);
             continue;
         }
@@ -711,7 +905,11 @@ fn glorification(b: &mut Builder<'_, '_>) {
                     FrameKind::Glorify,
                     0.7,
                     approval,
-                    vec![slot("violence", a.term(near)), slot("endorsement", a.term(approval)), slot("target", target)],
+                    vec![
+                        slot("violence", a.term(near)),
+                        slot("endorsement", a.term(approval)),
+                        slot("target", target),
+                    ],
                     group,
                 );
                 continue;
@@ -719,15 +917,37 @@ fn glorification(b: &mut Builder<'_, '_>) {
         }
         // Violence promised against unrest: looters, rioters, thieves.
         if let Some(unrest) = a.find(sentence, C::UnrestTarget)
-            && let Some(violence) = (sentence.0..(a.window(unrest, 0, 1).1).min(n))
-                .find(|&i| a.tokens[i].classes.any(&[C::ViolentAct, C::Weapon, C::HarmOutcome]))
+            && let Some(violence) = (sentence.0..(a.window(unrest, 0, 1).1).min(n)).find(|&i| {
+                a.tokens[i]
+                    .classes
+                    .any(&[C::ViolentAct, C::Weapon, C::HarmOutcome])
+            })
         {
             let modal = (window.0..window.1).find(|&i| {
-                a.tokens[i].classes.any(&[C::Future, C::Obligation, C::Deserve, C::Praise, C::Approval])
-                    || matches!(a.word(i), "when" | "if" | "anyone" | "any" | "every" | "whoever" | "gets" | "get" | "starts")
+                a.tokens[i].classes.any(&[
+                    C::Future,
+                    C::Obligation,
+                    C::Deserve,
+                    C::Praise,
+                    C::Approval,
+                ]) || matches!(
+                    a.word(i),
+                    "when"
+                        | "if"
+                        | "anyone"
+                        | "any"
+                        | "every"
+                        | "whoever"
+                        | "gets"
+                        | "get"
+                        | "starts"
+                )
             });
             let base = if modal.is_some() { 0.8 } else { 0.5 };
-            let mut slots = vec![slot("target", a.term(unrest)), slot("violence", a.term(violence))];
+            let mut slots = vec![
+                slot("target", a.term(unrest)),
+                slot("violence", a.term(violence)),
+            ];
             if let Some(modal) = modal {
                 slots.push(slot("modality", a.term(modal)));
             }
@@ -739,7 +959,10 @@ fn glorification(b: &mut Builder<'_, '_>) {
 /// Whether a link word sits between `from` and `to`, at most three words before `to`, with no
 /// verb in `-ing` or `-ed` after it (`are just cargo`, not `are buying property`).
 fn close_link(a: &Analysis, from: usize, to: usize) -> bool {
-    let Some(link) = (from..to).rev().find(|&i| a.has(i, C::Link) || a.has(i, C::Generaliser)) else {
+    let Some(link) = (from..to)
+        .rev()
+        .find(|&i| a.has(i, C::Link) || a.has(i, C::Generaliser))
+    else {
         return false;
     };
     to - link <= 4
@@ -762,7 +985,9 @@ fn hate(b: &mut Builder<'_, '_>) {
     let n = a.tokens.len();
     let mut seen_clause = vec![[false; 3]; a.clauses.len()];
     for i in 0..n {
-        let Some(group) = cx.group_at(i) else { continue };
+        let Some(group) = cx.group_at(i) else {
+            continue;
+        };
         if group.0 != i || (i > 0 && cx.group_at(i - 1).is_some_and(|g| g.1 > i)) {
             continue;
         }
@@ -778,10 +1003,13 @@ fn hate(b: &mut Builder<'_, '_>) {
                 .find(|&j| a.has(j, C::Dehumanising) && (j == group.1 || close_link(a, group.1, j)))
                 .or_else(|| {
                     // `🐀🐀 = the refugees`: the comparison before the group.
-                    (clause.0.max(i.saturating_sub(5))..i)
-                        .find(|&j| a.has(j, C::Dehumanising) && (j + 1..i).any(|k| a.has(k, C::Link)))
+                    (clause.0.max(i.saturating_sub(5))..i).find(|&j| {
+                        a.has(j, C::Dehumanising) && (j + 1..i).any(|k| a.has(k, C::Link))
+                    })
                 })
-                .or_else(|| (after.0..(group.1 + 4).min(clause.1)).find(|&j| a.has(j, C::DehumanisingVerb)))
+                .or_else(|| {
+                    (after.0..(group.1 + 4).min(clause.1)).find(|&j| a.has(j, C::DehumanisingVerb))
+                })
                 .or_else(|| (i > clause.0 && a.has(i - 1, C::Dehumanising)).then(|| i - 1));
             if let Some(found) = found {
                 seen_clause[clause_index][0] = true;
@@ -801,17 +1029,38 @@ fn hate(b: &mut Builder<'_, '_>) {
                 .or_else(|| (i > clause.0 && a.has(i - 1, C::DerogatoryAttribute)).then(|| i - 1));
             let emotion = (before.0..before.1)
                 .find(|&j| a.has(j, C::NegativeEmotion))
-                .or_else(|| (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::NegativeEmotion)));
-            let action = (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::HarmfulAction));
+                .or_else(|| {
+                    (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::NegativeEmotion))
+                });
+            let action =
+                (after.0..(group.1 + 6).min(clause.1)).find(|&j| a.has(j, C::HarmfulAction));
             let generalised = a.find(clause, C::Generaliser).is_some();
             let found = attribute
                 .map(|j| (j, "attribute", if generic { 0.8 } else { 0.55 }))
                 .or_else(|| emotion.map(|j| (j, "emotion", if generic { 0.8 } else { 0.6 })))
-                .or_else(|| action.map(|j| (j, "action", if generalised { 0.8 } else if generic { 0.65 } else { 0.45 })))
+                .or_else(|| {
+                    action.map(|j| {
+                        (
+                            j,
+                            "action",
+                            if generalised {
+                                0.8
+                            } else if generic {
+                                0.65
+                            } else {
+                                0.45
+                            },
+                        )
+                    })
+                })
                 .or_else(|| a.has(i, C::Slur).then_some((i, "slur", 0.8)));
             if let Some((found, role, base)) = found {
                 seen_clause[clause_index][1] = true;
-                let base = if a.text_has(C::Disclaimer) { (base + 0.1_f64).min(0.9) } else { base };
+                let base = if a.text_has(C::Disclaimer) {
+                    (base + 0.1_f64).min(0.9)
+                } else {
+                    base
+                };
                 b.push(
                     FrameKind::Derogate,
                     base,
@@ -824,24 +1073,51 @@ fn hate(b: &mut Builder<'_, '_>) {
         // EXCLUDE: stated outright, or an act of exclusion with a call or an obligation.
         if !seen_clause[clause_index][2] {
             let sentence = a.sentence_of(i);
-            let wide = (clause.0.max(i.saturating_sub(8)), (group.1 + 9).min(sentence.1));
-            let state = (wide.0..wide.1).find(|&j| a.has(j, C::ExclusionState) && !(group.0..group.1).contains(&j));
-            let act = (wide.0..wide.1).find(|&j| a.has(j, C::Exclusion) && !(group.0..group.1).contains(&j)).filter(|&j| {
-                let clause = a.clause_of(j);
-                clause_initial(a, j)
-                    || (clause.0..j).any(|k| a.tokens[k].classes.any(&[C::CallToAct, C::Obligation, C::Future]))
-                    || (j > 0 && matches!(a.word(j - 1), "be" | "get" | "got" | "been" | "being"))
-                    || (j == group.1 && a.tokens[j].classes.inflected())
-            });
+            let wide = (
+                clause.0.max(i.saturating_sub(8)),
+                (group.1 + 9).min(sentence.1),
+            );
+            let state = (wide.0..wide.1)
+                .find(|&j| a.has(j, C::ExclusionState) && !(group.0..group.1).contains(&j));
+            let act = (wide.0..wide.1)
+                .find(|&j| a.has(j, C::Exclusion) && !(group.0..group.1).contains(&j))
+                .filter(|&j| {
+                    let clause = a.clause_of(j);
+                    clause_initial(a, j)
+                        || (clause.0..j).any(|k| {
+                            a.tokens[k]
+                                .classes
+                                .any(&[C::CallToAct, C::Obligation, C::Future])
+                        })
+                        || (j > 0
+                            && matches!(a.word(j - 1), "be" | "get" | "got" | "been" | "being"))
+                        || (j == group.1 && a.tokens[j].classes.inflected())
+                });
             let no_allowed = i > 0
                 && a.word(i - 1) == "no"
-                && ((group.1..(group.1 + 3).min(sentence.1))
-                    .any(|j| matches!(a.word(j), "allowed" | "welcome" | "permitted" | "wanted" | "in" | "at" | "here" | "near" | "inside" | "on" | "no"))
-                    || group.1 == clause.1
+                && ((group.1..(group.1 + 3).min(sentence.1)).any(|j| {
+                    matches!(
+                        a.word(j),
+                        "allowed"
+                            | "welcome"
+                            | "permitted"
+                            | "wanted"
+                            | "in"
+                            | "at"
+                            | "here"
+                            | "near"
+                            | "inside"
+                            | "on"
+                            | "no"
+                    )
+                }) || group.1 == clause.1
                     || clause_initial(a, i - 1));
             let compound = (group.0..group.1)
                 .find(|&j| a.word(j).ends_with("-only") || a.word(j).ends_with("-free"));
-            let found = state.or(act).or_else(|| no_allowed.then(|| i - 1)).or(compound);
+            let found = state
+                .or(act)
+                .or_else(|| no_allowed.then(|| i - 1))
+                .or(compound);
             if let Some(found) = found {
                 seen_clause[clause_index][2] = true;
                 b.push(
@@ -867,14 +1143,24 @@ fn insults(b: &mut Builder<'_, '_>) {
             continue;
         }
         if token.classes.has(C::SelfHarm) {
-            b.push(FrameKind::Insult, 0.9, i, vec![slot("abuse", a.term(i))], false);
+            b.push(
+                FrameKind::Insult,
+                0.9,
+                i,
+                vec![slot("abuse", a.term(i))],
+                false,
+            );
             continue;
         }
         let addressee = token.name
             || token.classes.has(C::SecondPerson)
             || token.handle
-            || (token.classes.has(C::Official) && !token.classes.any(&[C::ProtectedGroup, C::Target]) && i + 2 < n && a.has(i + 2, C::Link))
-            || (token.classes.has(C::Official) && (i + 1..(i + 3).min(n)).any(|j| a.has(j, C::Link)));
+            || (token.classes.has(C::Official)
+                && !token.classes.any(&[C::ProtectedGroup, C::Target])
+                && i + 2 < n
+                && a.has(i + 2, C::Link))
+            || (token.classes.has(C::Official)
+                && (i + 1..(i + 3).min(n)).any(|j| a.has(j, C::Link)));
         if !addressee || done_clause[token.clause as usize] {
             continue;
         }
@@ -885,14 +1171,34 @@ fn insults(b: &mut Builder<'_, '_>) {
             continue;
         }
         let insult = (end..(end + 6).min(clause.1.max((end + 4).min(sentence.1))))
-            .find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]) && (j <= end + 2 || linked(a, end, j) || a.word(j - 1) == "a" || a.word(j - 1) == "an"))
+            .find(|&j| {
+                a.tokens[j].classes.any(&[C::Insult, C::Slur])
+                    && (j <= end + 2
+                        || linked(a, end, j)
+                        || a.word(j - 1) == "a"
+                        || a.word(j - 1) == "an")
+            })
             .or_else(|| {
                 // "idiots like you", "what an idiot you are"
-                (clause.0.max(i.saturating_sub(3))..i).find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]))
+                (clause.0.max(i.saturating_sub(3))..i)
+                    .find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]))
             });
         if let Some(insult) = insult {
             done_clause[token.clause as usize] = true;
-            let intensified = (clause.0..clause.1).any(|j| matches!(a.word(j), "fucking" | "fuckin" | "absolute" | "complete" | "total" | "utter" | "such" | "pathetic" | "stupid"));
+            let intensified = (clause.0..clause.1).any(|j| {
+                matches!(
+                    a.word(j),
+                    "fucking"
+                        | "fuckin"
+                        | "absolute"
+                        | "complete"
+                        | "total"
+                        | "utter"
+                        | "such"
+                        | "pathetic"
+                        | "stupid"
+                )
+            });
             b.push(
                 FrameKind::Insult,
                 if intensified { 0.8 } else { 0.7 },
@@ -913,7 +1219,9 @@ fn civic(b: &mut Builder<'_, '_>) {
     for s in 0..a.sentences.len() {
         let sentence = a.sentences[s];
         let window = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 0, 1);
-        let voting = a.find(window, C::VotingAct).or_else(|| a.find(window, C::CivicDenial));
+        let voting = a
+            .find(window, C::VotingAct)
+            .or_else(|| a.find(window, C::CivicDenial));
         let Some(voting) = voting else { continue };
         let found = |class: C| (sentence.0..sentence.1).find(|&i| a.has(i, class));
         let mut push = |category: C, term: usize, base: f64| {
@@ -921,7 +1229,10 @@ fn civic(b: &mut Builder<'_, '_>) {
                 FrameKind::Civic(category),
                 base,
                 term,
-                vec![slot("voting", a.term(voting)), slot("condition", a.term(term))],
+                vec![
+                    slot("voting", a.term(voting)),
+                    slot("condition", a.term(term)),
+                ],
                 false,
             );
         };
@@ -934,8 +1245,13 @@ fn civic(b: &mut Builder<'_, '_>) {
             let _ = denial;
             push(C::CivicEligibility, condition, 0.8);
         } else if let Some(condition) = found(C::CivicEligibility).filter(|&c| {
-            (sentence.0..sentence.1).any(|i| a.has(i, C::Obligation) || matches!(a.word(i), "only" | "unless" | "must" | "required" | "requires"))
-                || a.tokens[c].term_end - a.tokens[c].term_start >= 3
+            (sentence.0..sentence.1).any(|i| {
+                a.has(i, C::Obligation)
+                    || matches!(
+                        a.word(i),
+                        "only" | "unless" | "must" | "required" | "requires"
+                    )
+            }) || a.tokens[c].term_end - a.tokens[c].term_start >= 3
         }) {
             push(C::CivicEligibility, condition, 0.75);
         } else if let Some(term) = found(C::CivicPenalty) {
@@ -967,13 +1283,18 @@ pub fn group_target(a: &Analysis) -> Option<(f64, (usize, usize), Vec<Stance>)> 
         .into_iter()
         .filter(|stance| *stance != Stance::Negated)
         .collect();
-    let score = stances.iter().fold(1.0, |score, stance| score * factor(*stance));
+    let score = stances
+        .iter()
+        .fold(1.0, |score, stance| score * factor(*stance));
     Some(((score * 100.0f64).round() / 100.0, range, stances))
 }
 
 /// Imminence read from the asserted INCITE and THREAT frames: a call, a time, a place, a specific
 /// target and means around the frame, each with its token span.
-pub fn imminence(a: &Analysis, frames: &[Frame]) -> Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> {
+pub fn imminence(
+    a: &Analysis,
+    frames: &[Frame],
+) -> Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> {
     let mut best: Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> = None;
     for frame in frames {
         if !matches!(frame.kind, FrameKind::Incite | FrameKind::Threat) || frame.score < 0.6 {
@@ -993,7 +1314,13 @@ pub fn imminence(a: &Analysis, frames: &[Frame]) -> Option<(f64, Vec<(&'static s
         }
         let specific = (window.0..window.1).find(|&i| {
             a.tokens[i].handle
-                || (a.has(i, C::Official) && i + 1 < window.1 && !a.has(i + 1, C::Official) && a.word(i + 1).chars().all(char::is_alphabetic) && !a.tokens[i + 1].classes.any(&[C::Negation, C::Link, C::Future]))
+                || (a.has(i, C::Official)
+                    && i + 1 < window.1
+                    && !a.has(i + 1, C::Official)
+                    && a.word(i + 1).chars().all(char::is_alphabetic)
+                    && !a.tokens[i + 1]
+                        .classes
+                        .any(&[C::Negation, C::Link, C::Future]))
         });
         if let Some(target) = specific {
             found.push(("specific target", 0.2, (target, (target + 2).min(window.1))));

@@ -86,13 +86,18 @@ fn verb_forms(word: &str) -> Vec<String> {
         forms.extend([format!("{word}s"), format!("{word}d"), format!("{stem}ing")]);
     } else if last == b'y' && !is_vowel(before) {
         let stem = &word[..word.len() - 1];
-        forms.extend([format!("{stem}ies"), format!("{stem}ied"), format!("{word}ing")]);
+        forms.extend([
+            format!("{stem}ies"),
+            format!("{stem}ied"),
+            format!("{word}ing"),
+        ]);
     } else {
-        let plural = if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
-            format!("{word}es")
-        } else {
-            format!("{word}s")
-        };
+        let plural =
+            if word.ends_with(['s', 'x', 'z']) || word.ends_with("ch") || word.ends_with("sh") {
+                format!("{word}es")
+            } else {
+                format!("{word}s")
+            };
         forms.extend([plural, format!("{word}ed"), format!("{word}ing")]);
         // Consonant-vowel-consonant endings double the consonant (stab, stabbed, stabbing).
         if bytes.len() >= 3
@@ -165,7 +170,11 @@ impl Lexicon {
                     Inflection::Verb => (0, verb_forms(&words[0])),
                     Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
                 };
-                if matches!(class, WordClass::ViolentAct | WordClass::Exterminate | WordClass::Exclusion) && words.len() == 2 {
+                if matches!(
+                    class,
+                    WordClass::ViolentAct | WordClass::Exterminate | WordClass::Exclusion
+                ) && words.len() == 2
+                {
                     let mut classes = ClassSet::default();
                     classes.insert(*class);
                     for form in std::iter::once(words[0].clone()).chain(forms.iter().cloned()) {
@@ -188,7 +197,9 @@ impl Lexicon {
     }
 
     fn add(&mut self, words: &[String], class: WordClass, inflected: bool) {
-        let hash = words.iter().fold(FNV_OFFSET, |hash, word| hash_word(hash, word));
+        let hash = words
+            .iter()
+            .fold(FNV_OFFSET, |hash, word| hash_word(hash, word));
         let entry = self.terms.entry(hash).or_default();
         let was_new = entry.is_empty();
         entry.insert(class);
@@ -267,7 +278,9 @@ impl Analysis {
 
     /// Whether token `index` has `class`.
     pub fn has(&self, index: usize, class: WordClass) -> bool {
-        self.tokens.get(index).is_some_and(|token| token.classes.has(class))
+        self.tokens
+            .get(index)
+            .is_some_and(|token| token.classes.has(class))
     }
 
     /// Whether any token of the text has `class`.
@@ -299,7 +312,11 @@ impl Analysis {
     }
 
     /// Tokens in `range` with `class`.
-    pub fn all_of(&self, range: (usize, usize), class: WordClass) -> impl Iterator<Item = usize> + '_ {
+    pub fn all_of(
+        &self,
+        range: (usize, usize),
+        class: WordClass,
+    ) -> impl Iterator<Item = usize> + '_ {
         (range.0..range.1).filter(move |&index| self.tokens[index].classes.has(class))
     }
 
@@ -344,10 +361,7 @@ pub fn tokenize(text: &str) -> Analysis {
             index += 1;
             continue;
         }
-        if c == '\''
-            && (index == 0 || !is_word(chars[index - 1].1))
-            && next.is_some_and(is_word)
-        {
+        if c == '\'' && (index == 0 || !is_word(chars[index - 1].1)) && next.is_some_and(is_word) {
             single_quoted = true;
             index += 1;
             continue;
@@ -379,7 +393,10 @@ pub fn tokenize(text: &str) -> Analysis {
                     break;
                 }
             }
-            let end = chars.get(index).map(|&(offset, _)| offset).unwrap_or(text.len());
+            let end = chars
+                .get(index)
+                .map(|&(offset, _)| offset)
+                .unwrap_or(text.len());
             analysis.tokens.push(Token {
                 start,
                 end,
@@ -420,7 +437,8 @@ pub fn tokenize(text: &str) -> Analysis {
             ',' | ';' | ':' | '(' | ')' | '[' | ']' | '—' | '–' => {
                 end_clause(&mut analysis, &mut clause, &mut clause_start);
             }
-            '#' | '\'' | '-' | '*' | '/' | '&' | '+' | '%' | '$' | '<' | '>' | '~' | '`' | '^' | '|' | '\\' | '{' | '}' => {}
+            '#' | '\'' | '-' | '*' | '/' | '&' | '+' | '%' | '$' | '<' | '>' | '~' | '`' | '^'
+            | '|' | '\\' | '{' | '}' => {}
             c if c.is_whitespace() => {}
             _ => {
                 // A symbol or emoji is a token of its own.
@@ -479,7 +497,9 @@ fn is_past_year(word: &str) -> bool {
     let digits = word.trim_end_matches('s');
     digits.len() == 4
         && digits.chars().all(|c| c.is_ascii_digit())
-        && digits.parse::<u32>().is_ok_and(|year| (1000..=2015).contains(&year))
+        && digits
+            .parse::<u32>()
+            .is_ok_and(|year| (1000..=2015).contains(&year))
 }
 
 /// Tokenises and tags `normalized` with the lexicon's classes. `original` (the text before
@@ -502,9 +522,13 @@ pub fn analyse_with_original(
             let span = normalized.original_span(token.start, token.end);
             let word = &original[span[0].min(original.len())..span[1].min(original.len())];
             let capitalised = word.first().is_some_and(|c| c.is_uppercase())
-                && word.iter().skip(1).all(|c| c.is_lowercase() || *c == '\'' || *c == '-')
+                && word
+                    .iter()
+                    .skip(1)
+                    .all(|c| c.is_lowercase() || *c == '\'' || *c == '-')
                 && word.len() > 1;
-            let after_colon = index > 0 && analysis.tokens[index - 1].clause != token.clause
+            let after_colon = index > 0
+                && analysis.tokens[index - 1].clause != token.clause
                 && analysis.text[analysis.tokens[index - 1].end..token.start].contains(':');
             if capitalised && !first_of_sentence && !after_colon {
                 analysis.tokens[index].name = true;
@@ -662,8 +686,15 @@ mod tests {
     #[test]
     fn tokens_sentences_clauses_and_quotes() {
         let analysis = tokenize("meet at 6:30pm, bring @bob. \"kill them\" he said? ok");
-        let words: Vec<&str> = (0..analysis.tokens.len()).map(|i| analysis.word(i)).collect();
-        assert_eq!(words, ["meet", "at", "6:30pm", "bring", "@bob", "kill", "them", "he", "said", "ok"]);
+        let words: Vec<&str> = (0..analysis.tokens.len())
+            .map(|i| analysis.word(i))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "meet", "at", "6:30pm", "bring", "@bob", "kill", "them", "he", "said", "ok"
+            ]
+        );
         assert_eq!(analysis.sentences.len(), 3);
         assert!(analysis.questions[1]);
         assert!(analysis.tokens[5].quoted && !analysis.tokens[7].quoted);
@@ -679,9 +710,14 @@ mod tests {
             (WordClass::Negation, &["won't"]),
             (WordClass::HarmOutcome, &["won't wake up"]),
         ]);
-        let analysis = analyse(&normalize("Kill time, then I'll SHOOT. You won't wake up"), &lexicon);
+        let analysis = analyse(
+            &normalize("Kill time, then I'll SHOOT. You won't wake up"),
+            &lexicon,
+        );
         let class_of = |word: &str| {
-            let index = (0..analysis.tokens.len()).find(|&i| analysis.word(i) == word).expect(word);
+            let index = (0..analysis.tokens.len())
+                .find(|&i| analysis.word(i) == word)
+                .expect(word);
             analysis.tokens[index].classes
         };
         assert!(!class_of("kill").has(WordClass::ViolentAct));

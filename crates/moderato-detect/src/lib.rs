@@ -204,9 +204,16 @@ fn token_span(
 }
 
 /// Describes a frame as evidence: `THREAT · speaker: i · harm: kill · target: you · stance: asserted`.
-pub fn describe_frame(frame: &frames::Frame, chars: &[char], analysis: &language::Analysis, normalized: &Normalized) -> String {
+pub fn describe_frame(
+    frame: &frames::Frame,
+    chars: &[char],
+    analysis: &language::Analysis,
+    normalized: &Normalized,
+) -> String {
     let mut parts = vec![match frame.kind {
-        frames::FrameKind::Civic(class) => format!("CIVIC {}", class.name().trim_start_matches("civic_")),
+        frames::FrameKind::Civic(class) => {
+            format!("CIVIC {}", class.name().trim_start_matches("civic_"))
+        }
         kind => kind.name().to_string(),
     }];
     for slot in &frame.slots {
@@ -217,7 +224,12 @@ pub fn describe_frame(frame: &frames::Frame, chars: &[char], analysis: &language
     let stance = if frame.stances.is_empty() {
         "asserted".to_string()
     } else {
-        frame.stances.iter().map(|stance| stance.name()).collect::<Vec<_>>().join("+")
+        frame
+            .stances
+            .iter()
+            .map(|stance| stance.name())
+            .collect::<Vec<_>>()
+            .join("+")
     };
     parts.push(format!("stance: {stance}"));
     parts.join(" · ")
@@ -272,16 +284,17 @@ impl Detector for RuleDetector {
             let range = frame.token_range();
             let span = token_span(&analysis, normalized, range);
             let note = describe_frame(frame, &chars, &analysis, normalized);
-            let correction = match frame.kind {
-                frames::FrameKind::Civic(class) => self.lexicon.civic(class).map(|category| {
-                    moderato_core::decision::Correction {
-                        claim: format!("category:{}", class.name()),
-                        text: category.correction.clone(),
-                        link: category.link.clone(),
-                    }
-                }),
-                _ => None,
-            };
+            let correction =
+                match frame.kind {
+                    frames::FrameKind::Civic(class) => self.lexicon.civic(class).map(|category| {
+                        moderato_core::decision::Correction {
+                            claim: format!("category:{}", class.name()),
+                            text: category.correction.clone(),
+                            link: category.link.clone(),
+                        }
+                    }),
+                    _ => None,
+                };
             for signal in frame_signals(frame) {
                 let entry = by_signal.entry(signal).or_default();
                 entry.0 = f64::max(entry.0, frame.score);
@@ -302,7 +315,11 @@ impl Detector for RuleDetector {
             let stance = if stances.is_empty() {
                 "asserted".to_string()
             } else {
-                stances.iter().map(|stance| stance.name()).collect::<Vec<_>>().join("+")
+                stances
+                    .iter()
+                    .map(|stance| stance.name())
+                    .collect::<Vec<_>>()
+                    .join("+")
             };
             entry.1.push(Evidence {
                 signal: "hate.group_target".into(),
@@ -400,12 +417,30 @@ impl Detector for RuleDetector {
 #[cfg(test)]
 pub(crate) fn default_lexicons() -> Lexicons {
     let files: BTreeMap<String, String> = [
-        ("civic", include_str!("../../../policies/default/lexicons/civic.toml")),
-        ("groups", include_str!("../../../policies/default/lexicons/groups.toml")),
-        ("hate", include_str!("../../../policies/default/lexicons/hate.toml")),
-        ("slurs", include_str!("../../../policies/default/lexicons/slurs.toml")),
-        ("speech", include_str!("../../../policies/default/lexicons/speech.toml")),
-        ("violence", include_str!("../../../policies/default/lexicons/violence.toml")),
+        (
+            "civic",
+            include_str!("../../../policies/default/lexicons/civic.toml"),
+        ),
+        (
+            "groups",
+            include_str!("../../../policies/default/lexicons/groups.toml"),
+        ),
+        (
+            "hate",
+            include_str!("../../../policies/default/lexicons/hate.toml"),
+        ),
+        (
+            "slurs",
+            include_str!("../../../policies/default/lexicons/slurs.toml"),
+        ),
+        (
+            "speech",
+            include_str!("../../../policies/default/lexicons/speech.toml"),
+        ),
+        (
+            "violence",
+            include_str!("../../../policies/default/lexicons/violence.toml"),
+        ),
     ]
     .into_iter()
     .map(|(name, text)| (format!("lexicons/{name}.toml"), text.to_string()))

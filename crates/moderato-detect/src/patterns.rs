@@ -17,7 +17,6 @@ pub struct PatternSpec {
     pub note: &'static str,
 }
 
-
 macro_rules! spec {
     ($signal:expr, $weight:expr, $note:expr, $($part:expr),+) => {
         PatternSpec { signal: $signal, weight: $weight, note: $note, pattern: concat!($($part),+) }

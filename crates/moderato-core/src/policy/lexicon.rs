@@ -274,7 +274,10 @@ pub fn load_lexicons(
     let mut seen: BTreeMap<(WordClass, String), (String, usize)> = BTreeMap::new();
     let mut by_term: BTreeMap<String, BTreeSet<WordClass>> = BTreeMap::new();
     let mut total = 0usize;
-    for (name, text) in files.iter().filter(|(name, _)| name.starts_with(LEXICON_DIR)) {
+    for (name, text) in files
+        .iter()
+        .filter(|(name, _)| name.starts_with(LEXICON_DIR))
+    {
         let diagnostic = |line: Option<usize>, field: String, message: String| PolicyDiagnostic {
             file: name.clone(),
             line,
@@ -303,7 +306,10 @@ pub fn load_lexicons(
                 diagnostics.push(diagnostic(
                     Some(terms_line),
                     class_name.clone(),
-                    format!("unknown word class `{class_name}`; known: {}", known.join(", ")),
+                    format!(
+                        "unknown word class `{class_name}`; known: {}",
+                        known.join(", ")
+                    ),
                 ));
                 continue;
             };
@@ -363,7 +369,9 @@ pub fn load_lexicons(
                     diagnostics.push(diagnostic(
                         Some(line),
                         field,
-                        format!("duplicate term `{value}` (already in `{class_name}` at {file}:{first})"),
+                        format!(
+                            "duplicate term `{value}` (already in `{class_name}` at {file}:{first})"
+                        ),
                     ));
                     continue;
                 }
@@ -389,11 +397,15 @@ pub fn load_lexicons(
                 }
                 classes.insert(class);
                 seen.insert((class, value.clone()), (name.clone(), line));
-                lexicons.classes.entry(class).or_default().push(LexiconTerm {
-                    term: value.clone(),
-                    file: name.clone(),
-                    line,
-                });
+                lexicons
+                    .classes
+                    .entry(class)
+                    .or_default()
+                    .push(LexiconTerm {
+                        term: value.clone(),
+                        file: name.clone(),
+                        line,
+                    });
             }
         }
     }
@@ -444,19 +456,36 @@ mod tests {
                 "lexicons/a.toml",
                 "[praise]\nterms = [\n  \"bravo\",\n  \"bravo\",\n]\n[violnt_act]\nterms = [\"x\"]\n",
             ),
-            ("lexicons/b.toml", "[condemnation]\nterms = [\"bravo\", \"Shame\"]\n"),
+            (
+                "lexicons/b.toml",
+                "[condemnation]\nterms = [\"bravo\", \"Shame\"]\n",
+            ),
         ]);
         let text: Vec<String> = diagnostics
             .iter()
             .map(|d| format!("{}:{:?} {}", d.file, d.line, d.message))
             .collect();
-        assert!(text.iter().any(|t| t.starts_with("lexicons/a.toml:Some(4) duplicate term `bravo`")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("unknown word class `violnt_act`")), "{text:?}");
         assert!(
-            text.iter().any(|t| t.starts_with("lexicons/b.toml:Some(2) `bravo` cannot be both `condemnation` and `praise`")),
+            text.iter()
+                .any(|t| t.starts_with("lexicons/a.toml:Some(4) duplicate term `bravo`")),
             "{text:?}"
         );
-        assert!(text.iter().any(|t| t.contains("`Shame`: terms are written in lower case")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("unknown word class `violnt_act`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.starts_with(
+                "lexicons/b.toml:Some(2) `bravo` cannot be both `condemnation` and `praise`"
+            )),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("`Shame`: terms are written in lower case")),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -471,6 +500,9 @@ mod tests {
             "[civic_method]\nterms = [\"by text\"]\ncorrection = \"You cannot vote by text.\"\nlink = \"https://vote.gov\"\n",
         )]);
         assert!(diagnostics.is_empty());
-        assert_eq!(lexicons.civic[&WordClass::CivicMethod].link, "https://vote.gov");
+        assert_eq!(
+            lexicons.civic[&WordClass::CivicMethod].link,
+            "https://vote.gov"
+        );
     }
 }

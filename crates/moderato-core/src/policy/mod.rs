@@ -10,9 +10,9 @@ mod model;
 
 pub(crate) use cel_check::item_context;
 pub use cel_check::{AUTHOR_FIELDS, CONTENT_FIELDS, METRICS_FIELDS, VARIABLES};
-pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
 pub use lexicon::{
     CONFLICTING_CLASSES, CivicCategory, Inflection, LEXICON_DIR, LexiconTerm, Lexicons,
     MAX_LEXICON_TERMS, WordClass, load_lexicons,
 };
+pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
 pub use model::*;
