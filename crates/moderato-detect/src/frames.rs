@@ -424,8 +424,8 @@ pub fn find_frames(a: &Analysis) -> Vec<Frame> {
 }
 
 fn is_group(cx: &Context<'_>, range: (usize, usize)) -> bool {
-    cx.group_at(range.0).is_some()
-        && !(PLURAL_PRONOUNS.contains(&cx.a.word(range.0)) && !cx.group_named)
+    (cx.group_named || !PLURAL_PRONOUNS.contains(&cx.a.word(range.0)))
+        && cx.group_at(range.0).is_some()
 }
 
 fn threats(b: &mut Builder<'_, '_>) {
@@ -1289,13 +1289,13 @@ pub fn group_target(a: &Analysis) -> Option<(f64, (usize, usize), Vec<Stance>)> 
     Some(((score * 100.0f64).round() / 100.0, range, stances))
 }
 
+/// One imminence indicator: its name, weight and token span.
+pub type Indicator = (&'static str, f64, (usize, usize));
+
 /// Imminence read from the asserted INCITE and THREAT frames: a call, a time, a place, a specific
 /// target and means around the frame, each with its token span.
-pub fn imminence(
-    a: &Analysis,
-    frames: &[Frame],
-) -> Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> {
-    let mut best: Option<(f64, Vec<(&'static str, f64, (usize, usize))>)> = None;
+pub fn imminence(a: &Analysis, frames: &[Frame]) -> Option<(f64, Vec<Indicator>)> {
+    let mut best: Option<(f64, Vec<Indicator>)> = None;
     for frame in frames {
         if !matches!(frame.kind, FrameKind::Incite | FrameKind::Threat) || frame.score < 0.6 {
             continue;

@@ -81,8 +81,7 @@ fn verb_forms(word: &str) -> Vec<String> {
     }
     let last = bytes[bytes.len() - 1];
     let before = bytes[bytes.len() - 2];
-    if word.ends_with('e') {
-        let stem = &word[..word.len() - 1];
+    if let Some(stem) = word.strip_suffix('e') {
         forms.extend([format!("{word}s"), format!("{word}d"), format!("{stem}ing")]);
     } else if last == b'y' && !is_vowel(before) {
         let stem = &word[..word.len() - 1];
@@ -124,8 +123,8 @@ fn noun_forms(word: &str) -> Vec<String> {
         forms.push(format!("{word}es"));
     } else if word.ends_with('y') && bytes.len() > 1 && !is_vowel(bytes[bytes.len() - 2]) {
         forms.push(format!("{}ies", &word[..word.len() - 1]));
-    } else if word.ends_with("man") {
-        forms.push(format!("{}men", &word[..word.len() - 3]));
+    } else if let Some(stem) = word.strip_suffix("man") {
+        forms.push(format!("{stem}men"));
         forms.push(format!("{word}s"));
     } else {
         forms.push(format!("{word}s"));
