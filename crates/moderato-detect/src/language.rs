@@ -336,6 +336,7 @@ pub fn tokenize(text: &str) -> Analysis {
     let mut sentence = 0u32;
     let mut clause = 0u32;
     let mut quoted = false;
+    let mut quote_opened_at = 0usize;
     let mut single_quoted = false;
     let mut hashtag = false;
     let mut sentence_start = 0usize;
@@ -415,7 +416,10 @@ pub fn tokenize(text: &str) -> Analysis {
             continue;
         }
         match c {
-            '"' => quoted = !quoted,
+            '"' => {
+                quoted = !quoted;
+                quote_opened_at = analysis.tokens.len();
+            }
             '.' | '!' | '?' | '\n' | '…' => {
                 end_clause(&mut analysis, &mut clause, &mut clause_start);
                 let count = analysis.tokens.len();
@@ -459,6 +463,12 @@ pub fn tokenize(text: &str) -> Analysis {
         index += 1;
     }
     end_clause(&mut analysis, &mut clause, &mut clause_start);
+    // A quotation mark that never closes quotes nothing.
+    if quoted {
+        for token in &mut analysis.tokens[quote_opened_at..] {
+            token.quoted = false;
+        }
+    }
     let count = analysis.tokens.len();
     if count > sentence_start || analysis.sentences.is_empty() {
         analysis.sentences.push((sentence_start, count));
