@@ -350,6 +350,18 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The stances as evidence shows them: `asserted` when there is none, else joined by `+`.
+pub fn stance_text(stances: &[Stance]) -> String {
+    if stances.is_empty() {
+        return Stance::Asserted.name().to_string();
+    }
+    stances
+        .iter()
+        .map(|stance| stance.name())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
 fn factor(stance: Stance) -> f64 {
     match stance {
         Stance::Asserted => 1.0,
@@ -1238,11 +1250,10 @@ fn civic(b: &mut Builder<'_, '_>) {
         };
         if let Some(term) = found(C::CivicMethod) {
             push(C::CivicMethod, term, 0.8);
-        } else if let (Some(denial), Some(condition)) = (
-            (window.0..window.1).find(|&i| a.has(i, C::CivicDenial)),
+        } else if let (true, Some(condition)) = (
+            (window.0..window.1).any(|i| a.has(i, C::CivicDenial)),
             (window.0..window.1).find(|&i| a.has(i, C::CivicEligibility)),
         ) {
-            let _ = denial;
             push(C::CivicEligibility, condition, 0.8);
         } else if let Some(condition) = found(C::CivicEligibility).filter(|&c| {
             (sentence.0..sentence.1).any(|i| {

@@ -221,16 +221,7 @@ pub fn describe_frame(
         let text: String = chars[span[0]..span[1]].iter().collect();
         parts.push(format!("{}: {}", slot.role, text));
     }
-    let stance = if frame.stances.is_empty() {
-        "asserted".to_string()
-    } else {
-        frame
-            .stances
-            .iter()
-            .map(|stance| stance.name())
-            .collect::<Vec<_>>()
-            .join("+")
-    };
+    let stance = frames::stance_text(&frame.stances);
     parts.push(format!("stance: {stance}"));
     parts.join(" · ")
 }
@@ -312,15 +303,7 @@ impl Detector for RuleDetector {
             let span = token_span(&analysis, normalized, range);
             let entry = by_signal.entry("hate.group_target").or_default();
             entry.0 = score;
-            let stance = if stances.is_empty() {
-                "asserted".to_string()
-            } else {
-                stances
-                    .iter()
-                    .map(|stance| stance.name())
-                    .collect::<Vec<_>>()
-                    .join("+")
-            };
+            let stance = frames::stance_text(&stances);
             entry.1.push(Evidence {
                 signal: "hate.group_target".into(),
                 score,
