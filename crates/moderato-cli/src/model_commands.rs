@@ -55,6 +55,14 @@ pub struct EvalArgs {
     /// Run the whole engine over the test rows of the public labelled data sets in DIR.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "../shared/data")]
     public: Option<PathBuf>,
+    /// With --public: which held-out rows to decide (`test` is what is reported; `validation`
+    /// is what a pack's thresholds may be chosen on).
+    #[arg(long, value_enum, default_value_t = PublicSplit::Test, requires = "public")]
+    split: PublicSplit,
+    /// With --public --split validation: list this many flagged ordinary posts (OLID `NOT`,
+    /// Davidson `neither`) with their rules. Never offered for the test rows.
+    #[arg(long, value_name = "N", requires = "public")]
+    show_flagged: Option<usize>,
     /// Policy pack for --suite or --public (`default` or omitted: the embedded pack).
     #[arg(long, value_name = "DIR", requires = "engine_mode")]
     policy: Option<PathBuf>,
@@ -67,6 +75,15 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The held-out rows `eval --public` decides.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum PublicSplit {
+    /// The test rows: the figures to report.
+    Test,
+    /// The validation rows: where thresholds may be chosen.
+    Validation,
 }
 
 /// Reads the labelled data sets; `flag` names the option they came from, for the message.
@@ -216,7 +233,20 @@ fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
             "{error} (the labelled data sets are read from --public DIR)"
         ))
     })?;
-    let report = suite::public::evaluate(&engine, &examples, &classes)?;
+    let split = match args.split {
+        PublicSplit::Test => data::Split::Test,
+        PublicSplit::Validation => data::Split::Validation,
+    };
+    if args.show_flagged.is_some() && split == data::Split::Test {
+        return Err(exit::InputError(
+            "--show-flagged lists validation rows only (add --split validation): the test rows are reported, never inspected for tuning".to_string(),
+        )
+        .into());
+    }
+    let mut report = suite::public::evaluate(&engine, &examples, &classes, split)?;
+    report
+        .flagged_ordinary
+        .truncate(args.show_flagged.unwrap_or(0));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

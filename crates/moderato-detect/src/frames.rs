@@ -250,7 +250,7 @@ impl<'a> Context<'a> {
 
     fn person_at(&self, i: usize) -> bool {
         let token = &self.a.tokens[i];
-        token.classes.any(PERSON) || token.handle || self.group_at(i).is_some()
+        token.classes.any(PERSON) || token.mention() || self.group_at(i).is_some()
     }
 
     /// First person-like target in `from..to` (clamped), with its span.
@@ -477,7 +477,7 @@ fn threats(b: &mut Builder<'_, '_>) {
                         });
                     if let Some(target) = target {
                         let group = is_group(cx, target);
-                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].handle
+                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].mention()
                         {
                             0.9
                         } else {
@@ -503,7 +503,7 @@ fn threats(b: &mut Builder<'_, '_>) {
         // The target's fate: second person, a named account or a group + future + harm outcome.
         let subject = (clause.0..clause.1).find(|&i| {
             a.has(i, C::SecondPerson)
-                || a.tokens[i].handle
+                || a.tokens[i].mention()
                 || cx.group_at(i).is_some_and(|g| is_group(cx, g))
         });
         if let Some(subject) = subject {
@@ -560,7 +560,7 @@ fn threats(b: &mut Builder<'_, '_>) {
         let window = a.window(weapon, 0, 1);
         let addressee = (sentence.0..sentence.1).find(|&i| {
             a.has(i, C::SecondPerson)
-                || a.tokens[i].handle
+                || a.tokens[i].mention()
                 || matches!(a.word(i), "his" | "her" | "him")
                 || (a.has(i, C::Official) && !a.has(i, C::Target))
         });
@@ -1148,7 +1148,8 @@ fn insults(b: &mut Builder<'_, '_>) {
     let cx = b.cx;
     let a = cx.a;
     let n = a.tokens.len();
-    let mut done_clause = vec![false; a.clauses.len()];
+    // The weightiest insult of each clause: (score, addressee, insult).
+    let mut best: Vec<Option<(f64, usize, usize)>> = vec![None; a.clauses.len()];
     for i in 0..n {
         let token = &a.tokens[i];
         if token.term_start != i {
@@ -1164,16 +1165,20 @@ fn insults(b: &mut Builder<'_, '_>) {
             );
             continue;
         }
-        let addressee = token.name
-            || token.classes.has(C::SecondPerson)
-            || token.handle
+        // Whom the insult is aimed at decides its weight: the person spoken to ("you"), a
+        // person spoken of (a name, an @mention, an official), or only the account answered
+        // (a reply prefix followed directly by the insult: "@a trash").
+        let second_person = token.classes.has(C::SecondPerson);
+        let spoken_of = token.name
+            || token.mention()
             || (token.classes.has(C::Official)
                 && !token.classes.any(&[C::ProtectedGroup, C::Target])
                 && i + 2 < n
                 && a.has(i + 2, C::Link))
             || (token.classes.has(C::Official)
                 && (i + 1..(i + 3).min(n)).any(|j| a.has(j, C::Link)));
-        if !addressee || done_clause[token.clause as usize] {
+        let last_reply = token.reply && !(i + 1 < n && a.tokens[i + 1].reply);
+        if !(second_person || spoken_of || last_reply) {
             continue;
         }
         let clause = a.clause_of(i);
@@ -1182,43 +1187,66 @@ fn insults(b: &mut Builder<'_, '_>) {
         if token.name && !(end..(end + 3).min(clause.1)).any(|j| a.has(j, C::Link)) {
             continue;
         }
-        let insult = (end..(end + 6).min(clause.1.max((end + 4).min(sentence.1))))
-            .find(|&j| {
-                a.tokens[j].classes.any(&[C::Insult, C::Slur])
-                    && (j <= end + 2
-                        || linked(a, end, j)
-                        || a.word(j - 1) == "a"
-                        || a.word(j - 1) == "an")
-            })
-            .or_else(|| {
-                // "idiots like you", "what an idiot you are"
-                (clause.0.max(i.saturating_sub(3))..i)
-                    .find(|&j| a.tokens[j].classes.any(&[C::Insult, C::Slur]))
-            });
-        if let Some(insult) = insult {
-            done_clause[token.clause as usize] = true;
-            let intensified = (clause.0..clause.1).any(|j| {
-                matches!(
-                    a.word(j),
-                    "fucking"
-                        | "fuckin"
-                        | "absolute"
-                        | "complete"
-                        | "total"
-                        | "utter"
-                        | "such"
-                        | "pathetic"
-                        | "stupid"
-                )
-            });
-            b.push(
-                FrameKind::Insult,
-                if intensified { 0.8 } else { 0.7 },
-                insult,
-                vec![slot("addressee", a.term(i)), slot("insult", a.term(insult))],
-                false,
-            );
+        let insulting = |j: usize| a.tokens[j].classes.any(&[C::Insult, C::Slur]);
+        let insult = if last_reply && !second_person && !spoken_of {
+            // Vocative only: the insult is the next word or the one after it.
+            (end..(end + 2).min(sentence.1)).find(|&j| insulting(j))
+        } else {
+            (end..(end + 6).min(clause.1.max((end + 4).min(sentence.1))))
+                .find(|&j| insulting(j) && (j <= end + 2 || linked(a, end, j)))
+                .or_else(|| {
+                    // "idiots like you", "what an idiot you are"
+                    (clause.0.max(i.saturating_sub(3))..i).find(|&j| insulting(j))
+                })
+        };
+        let Some(insult) = insult else { continue };
+        let intensified = (clause.0..clause.1).any(|j| {
+            matches!(
+                a.word(j),
+                "fucking"
+                    | "fuckin"
+                    | "absolute"
+                    | "complete"
+                    | "total"
+                    | "utter"
+                    | "such"
+                    | "pathetic"
+                    | "stupid"
+            )
+        });
+        // Distinct insulting terms in the sentence: one mild word is not yet abuse.
+        let mut terms = 0;
+        let mut j = sentence.0;
+        while j < sentence.1 {
+            if a.tokens[j]
+                .classes
+                .any(&[C::Insult, C::Slur, C::DerogatoryAttribute])
+            {
+                terms += 1;
+                j = a.term(j).1.max(j + 1);
+            } else {
+                j += 1;
+            }
         }
+        let heavy = intensified || terms >= 2;
+        let score = match (second_person, heavy) {
+            (true, true) => 0.8,
+            (true, false) | (false, true) => 0.7,
+            (false, false) => 0.5,
+        };
+        let best = &mut best[token.clause as usize];
+        if best.is_none_or(|(previous, _, _)| score > previous) {
+            *best = Some((score, i, insult));
+        }
+    }
+    for (score, addressee, insult) in best.into_iter().flatten() {
+        b.push(
+            FrameKind::Insult,
+            score,
+            insult,
+            vec![slot("addressee", a.term(addressee)), slot("insult", a.term(insult))],
+            false,
+        );
     }
 }
 
@@ -1324,7 +1352,7 @@ pub fn imminence(a: &Analysis, frames: &[Frame]) -> Option<(f64, Vec<Indicator>)
             found.push(("place", 0.25, a.term(place)));
         }
         let specific = (window.0..window.1).find(|&i| {
-            a.tokens[i].handle
+            a.tokens[i].mention()
                 || (a.has(i, C::Official)
                     && i + 1 < window.1
                     && !a.has(i + 1, C::Official)

@@ -241,6 +241,10 @@ pub struct Token {
     pub quoted: bool,
     /// An `@handle`.
     pub handle: bool,
+    /// A handle of the reply prefix (the handles a post opens with, or that follow `rt`):
+    /// whom the post answers or quotes, not someone it speaks of. Frames read a target or
+    /// an addressee from [`Token::mention`], which leaves these out.
+    pub reply: bool,
     /// A capitalised word inside a sentence in the original text: a name.
     pub name: bool,
     /// Word classes, from the longest lexicon terms that cover the token.
@@ -249,6 +253,13 @@ pub struct Token {
     pub term_start: usize,
     /// One past the last token of that term.
     pub term_end: usize,
+}
+
+impl Token {
+    /// An `@handle` inside the post, not in its reply prefix.
+    pub fn mention(&self) -> bool {
+        self.handle && !self.reply
+    }
 }
 
 /// A tokenised, tagged text.
@@ -404,6 +415,7 @@ pub fn tokenize(text: &str) -> Analysis {
                 clause,
                 quoted: quoted || single_quoted,
                 handle,
+                reply: false,
                 name: false,
                 classes: ClassSet::default(),
                 term_start: 0,
@@ -453,6 +465,7 @@ pub fn tokenize(text: &str) -> Analysis {
                     clause,
                     quoted,
                     handle: false,
+                    reply: false,
                     name: false,
                     classes: ClassSet::default(),
                     term_start: 0,
@@ -488,7 +501,27 @@ pub fn tokenize(text: &str) -> Analysis {
             token.clause = number as u32;
         }
     }
+    mark_reply_prefix(&mut analysis);
     analysis
+}
+
+/// Marks the handles a post opens with (`@a @b you…`) and those after a retweet marker
+/// (`rt @a:`): the people it answers or quotes.
+fn mark_reply_prefix(analysis: &mut Analysis) {
+    let mut opening = true;
+    for index in 0..analysis.tokens.len() {
+        let token = &analysis.tokens[index];
+        let word = &analysis.text[token.start..token.end];
+        let after_rt = index > 0 && {
+            let previous = &analysis.tokens[index - 1];
+            &analysis.text[previous.start..previous.end] == "rt"
+        };
+        if token.handle && (opening || after_rt) {
+            analysis.tokens[index].reply = true;
+        } else if !(token.start == token.end || word == "rt" || !word.chars().any(char::is_alphanumeric)) {
+            opening = false;
+        }
+    }
 }
 
 fn is_clock(word: &str) -> bool {

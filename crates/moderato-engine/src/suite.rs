@@ -175,6 +175,9 @@ pub enum SuiteError {
         /// All items.
         items: usize,
     },
+    /// The training split was asked for; the engine is only measured on held-out rows.
+    #[error("the training rows are never decided for a report (choose `test` or `validation`)")]
+    Split,
     /// A labelled row could not be made into a content item.
     #[error("row `{id}` is not a valid content item: {message}")]
     Item {

@@ -70,7 +70,15 @@ impl Dataset {
         }
     }
 
-    /// What its test split is.
+    /// Which rows are this data set's validation split, in words.
+    pub fn validation_split(self) -> &'static str {
+        match self {
+            Dataset::Olid | Dataset::Ghc => "a fixed tenth of the training file, by text hash",
+            _ => "fixed 10 % by text hash",
+        }
+    }
+
+    /// Which rows are this data set's test split, in words.
     pub fn test_split(self) -> &'static str {
         match self {
             Dataset::Olid => "official test (testset-levela.tsv + labels-levela.csv)",

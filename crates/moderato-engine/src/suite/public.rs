@@ -1,5 +1,6 @@
 //! The whole engine on the public labelled data sets: how often the decisions of a pack
-//! agree with the sets' labels on their **test rows**.
+//! agree with the sets' labels on their **test rows** (what is reported), or on their
+//! **validation rows** (what a pack's thresholds may be chosen on).
 //!
 //! The rows, labels and splits are moderato-model's ([`moderato_model::data::load`]); this
 //! module decides the test rows of GHC, Implicit Hate, OLID (level A) and Davidson with the
@@ -10,8 +11,8 @@
 //! `threatening`; OLID `offensive` = `OFF`; Davidson class 0 = hate, 1 = offensive only,
 //! 2 = neither.
 //!
-//! This module must never read a training or validation row, never tune anything on what it
-//! measures, and never write the data anywhere.
+//! This module must never read a training row, never mix the splits in one report, never tune
+//! anything itself, and never write the data anywhere.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -55,9 +56,9 @@ pub struct Measure {
 pub struct DatasetSummary {
     /// The data set.
     pub dataset: Dataset,
-    /// Which test split.
+    /// Which split, in words.
     pub split: String,
-    /// Test rows decided.
+    /// Rows decided.
     pub rows: usize,
     /// Rows flagged above `context_note`.
     pub flagged: Rate,
@@ -85,28 +86,57 @@ pub struct DialectDisparity {
 pub struct PublicReport {
     /// `id@version (digest)` of the pack.
     pub policy: String,
+    /// The split decided: `test` or `validation`.
+    pub split: Split,
     /// Per data set.
     pub datasets: Vec<DatasetSummary>,
     /// The measures, grouped by data set.
     pub measures: Vec<Measure>,
     /// The dialect disparity on Davidson.
     pub dialect: DialectDisparity,
+    /// Ordinary posts (OLID `NOT`, Davidson `neither`) flagged above `context_note`, with the
+    /// rules that flagged them. Filled for the validation split only, so that nobody tunes a
+    /// pack on the test rows it is reported on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flagged_ordinary: Vec<FlaggedRow>,
 }
 
-/// Decides the test rows of [`DATASETS`] and measures them. `implicit_classes` is
+/// One ordinary post the pack flagged (validation rows only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlaggedRow {
+    /// The data set.
+    pub dataset: Dataset,
+    /// The post.
+    pub text: String,
+    /// The content action.
+    pub action: String,
+    /// The matched rules.
+    pub rules: Vec<String>,
+    /// The signals above 0.5.
+    pub signals: BTreeMap<String, f64>,
+}
+
+/// Decides the rows of [`DATASETS`] in `split` and measures them. `implicit_classes` is
 /// [`moderato_model::data::implicit_hate_classes`] (explicit vs implicit hate).
+///
+/// # Errors
+/// [`SuiteError::Split`] for the training split, which is never decided here.
 pub fn evaluate(
     engine: &Engine,
     examples: &[Example],
     implicit_classes: &HashMap<String, String>,
+    split: Split,
 ) -> Result<PublicReport, SuiteError> {
+    if split == Split::Train {
+        return Err(SuiteError::Split);
+    }
     let rows: Vec<&Example> = examples
         .iter()
-        .filter(|example| example.split == Split::Test && DATASETS.contains(&example.dataset))
+        .filter(|example| example.split == split && DATASETS.contains(&example.dataset))
         .collect();
     let mut items = Vec::with_capacity(rows.len());
     for (index, example) in rows.iter().enumerate() {
-        let id = format!("{}-test-{index}", example.dataset.name());
+        let id = format!("{}-{}-{index}", example.dataset.name(), split_name(split));
         let item: ContentItem = serde_json::from_value(
             serde_json::json!({ "id": id, "text": example.text }),
         )
@@ -120,7 +150,50 @@ pub fn evaluate(
     let outcomes = decide_all(engine, &references);
     let mut report = tally(&rows, &outcomes, implicit_classes);
     report.policy = describe_policy(engine);
+    report.split = split;
+    if split == Split::Validation {
+        for summary in &mut report.datasets {
+            summary.split = summary.dataset.validation_split().to_string();
+        }
+        report.flagged_ordinary = rows
+            .iter()
+            .zip(&outcomes)
+            .filter(|(example, outcome)| ordinary(example) && outcome.above_context_note())
+            .map(|(example, outcome)| FlaggedRow {
+                dataset: example.dataset,
+                text: example.text.clone(),
+                action: outcome.action.to_string(),
+                rules: outcome.rules.clone(),
+                signals: outcome
+                    .signals
+                    .iter()
+                    .filter(|(_, score)| **score > 0.5)
+                    .map(|(name, score)| (name.clone(), *score))
+                    .collect(),
+            })
+            .collect();
+    }
     Ok(report)
+}
+
+/// An ordinary post: OLID `NOT` or Davidson `neither`.
+fn ordinary(example: &Example) -> bool {
+    match example.dataset {
+        Dataset::Olid => example.labels[OFFENSIVE] == Some(false),
+        Dataset::Davidson => {
+            example.labels[HATE] == Some(false) && example.labels[OFFENSIVE] == Some(false)
+        }
+        _ => false,
+    }
+}
+
+/// `test`, `validation` or `train`.
+fn split_name(split: Split) -> &'static str {
+    match split {
+        Split::Train => "train",
+        Split::Validation => "validation",
+        Split::Test => "test",
+    }
 }
 
 /// Counts the measures from test rows and their outcomes (in the same order).
@@ -228,7 +301,7 @@ pub fn tally(
                     &label(OFFENSIVE, false),
                     &flagged,
                 );
-                add(dataset, "flag rate on all test rows", &rows, &all, &flagged);
+                add(dataset, "flag rate on all rows", &rows, &all, &flagged);
             }
             Dataset::ImplicitHate => {
                 let threatening = label(VIOLENCE, true);
@@ -344,6 +417,8 @@ pub fn tally(
     };
     PublicReport {
         policy: String::new(),
+        split: Split::Test,
+        flagged_ordinary: Vec::new(),
         datasets,
         measures,
         dialect: DialectDisparity {
@@ -368,12 +443,14 @@ impl PublicReport {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!(
-            "Policy {}; full engine (detectors, model, rules) on test rows only; \"flagged\" = content action above `context_note`.\n\n",
-            self.policy
+            "Policy {}; full engine (detectors, model, rules) on {} rows only; \"flagged\" = content action above `context_note`.\n\n",
+            self.policy,
+            split_name(self.split)
         ));
-        out.push_str(
-            "| data set | test split | test rows | flagged | any rule matched | actions |\n",
-        );
+        out.push_str(&format!(
+            "| data set | {0} split | {0} rows | flagged | any rule matched | actions |\n",
+            split_name(self.split)
+        ));
         out.push_str("|---|---|---:|---:|---:|---|\n");
         for summary in &self.datasets {
             let actions: Vec<String> = summary
@@ -405,7 +482,8 @@ impl PublicReport {
         }
         let dialect = &self.dialect;
         out.push_str(&format!(
-            "\nDialect disparity (Davidson `neither` test rows, flagged above `context_note`): with AAE markers {} (n={}), without {} (n={}), ratio {}\n",
+            "\nDialect disparity (Davidson `neither` {} rows, flagged above `context_note`): with AAE markers {} (n={}), without {} (n={}), ratio {}\n",
+            split_name(self.split),
             share(&dialect.with_markers),
             dialect.with_markers.n,
             share(&dialect.without_markers),
@@ -414,6 +492,24 @@ impl PublicReport {
                 .ratio
                 .map_or_else(|| "—".to_string(), |ratio| format!("{ratio:.2}"))
         ));
+        if !self.flagged_ordinary.is_empty() {
+            out.push_str("\n| data set | flagged ordinary post | action | rules | signals > 0.5 |\n|---|---|---|---|---|\n");
+            for row in &self.flagged_ordinary {
+                let signals: Vec<String> = row
+                    .signals
+                    .iter()
+                    .map(|(name, score)| format!("{name} {score:.2}"))
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    row.dataset.name(),
+                    row.text.replace(['\n', '\r'], " ").replace('|', "\\|"),
+                    row.action,
+                    row.rules.join(", "),
+                    signals.join(", ")
+                ));
+            }
+        }
         out
     }
 }
