@@ -689,7 +689,76 @@ pub fn analyse_with_original(
         }
         analysis.all = analysis.all.union(token.classes.classes_only());
     }
+    if analysis.all.has(WordClass::AmbiguousSlur) {
+        resolve_ambiguous_slurs(&mut analysis);
+    }
     analysis
+}
+
+/// Words just before an ambiguous slur that aim it at people (`you …`, `those …`, `dirty …`).
+const AIMING_WORDS: &[&str] = &[
+    "you", "u", "ya", "ur", "your", "yo", "those", "these", "them", "dem", "dirty", "filthy",
+    "fucking", "fuckin", "stupid", "lazy", "bunch", "typical", "bloody", "damn", "dumb", "ugly",
+];
+
+/// Word classes that, in the same clause, make a plural ambiguous slur hostile (`I hate …s`).
+const HOSTILE_CONTEXT: &[WordClass] = &[
+    WordClass::NegativeEmotion,
+    WordClass::Exclusion,
+    WordClass::ExclusionState,
+    WordClass::DerogatoryAttribute,
+    WordClass::Dehumanising,
+    WordClass::DehumanisingVerb,
+    WordClass::DeathWish,
+    WordClass::ViolentAct,
+    WordClass::LethalAct,
+    WordClass::Exterminate,
+];
+
+/// Gives an ambiguous slur the slur class where the text aims it at people: after an aiming
+/// word, predicated of a person or group (`he is a …`, `they're …`), or plural beside
+/// hostility. Elsewhere it stays an ordinary word.
+fn resolve_ambiguous_slurs(analysis: &mut Analysis) {
+    for index in 0..analysis.tokens.len() {
+        let token = &analysis.tokens[index];
+        if token.term_start != index || !token.classes.has(WordClass::AmbiguousSlur) {
+            continue;
+        }
+        let clause = analysis.clauses[token.clause as usize];
+        let before = |back: usize| {
+            index
+                .checked_sub(back)
+                .filter(|&at| at >= clause.0)
+                .map(|at| analysis.word(at))
+        };
+        let aimed_word = [1, 2]
+            .iter()
+            .filter_map(|&back| before(back))
+            .any(|word| AIMING_WORDS.contains(&word));
+        let predicated = (clause.0.max(index.saturating_sub(4))..index).any(|link| {
+            analysis.has(link, WordClass::Link)
+                && (clause.0..link).any(|subject| {
+                    let subject = &analysis.tokens[subject];
+                    subject.classes.any(&[
+                        WordClass::SecondPerson,
+                        WordClass::ThirdPerson,
+                        WordClass::PersonNoun,
+                        WordClass::ProtectedGroup,
+                        WordClass::GroupReference,
+                    ]) || subject.name
+                        || subject.mention()
+                })
+        });
+        let hostile_plural = token.classes.inflected()
+            && (clause.0..clause.1).any(|at| analysis.tokens[at].classes.any(HOSTILE_CONTEXT));
+        if aimed_word || predicated || hostile_plural {
+            let end = token.term_end.max(index + 1);
+            for at in index..end {
+                analysis.tokens[at].classes.insert(WordClass::Slur);
+            }
+            analysis.all.insert(WordClass::Slur);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,7 @@ word_classes! {
     PersonNoun = "person_noun", Noun, "person nouns that make a group after a group adjective (people, men, women, folks, …)";
     GroupReference = "group_reference", None, "expressions that stand for a group (you people, their kind, these people, …)";
     Slur = "slur", Noun, "slurs against a protected group; see slurs.toml for the note on their use";
+    AmbiguousSlur = "ambiguous_slur", Noun, "slurs that are also ordinary words or reclaimed in-group terms (monkey, cracker, nip, …): a slur only where aimed at people";
     Target = "target", Noun, "non-protected targets (politicians, cops, journalists, protesters, …)";
     Official = "official", Noun, "office holders and professions that name a specific person (governor, judge, reporter, …)";
     SecondPerson = "second_person", None, "the addressee (you, your, u, y'all, …)";
@@ -155,6 +156,7 @@ pub const CONFLICTING_CLASSES: &[(WordClass, WordClass)] = &[
     (WordClass::Correction, WordClass::CivicMethod),
     (WordClass::Fiction, WordClass::ProtectedGroup),
     (WordClass::Joke, WordClass::Condemnation),
+    (WordClass::Slur, WordClass::AmbiguousSlur),
 ];
 
 /// One term of a lexicon with where it was written.
