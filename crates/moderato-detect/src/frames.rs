@@ -141,6 +141,11 @@ impl Frame {
 }
 
 const VIOLENT: &[C] = &[C::ViolentAct, C::Exterminate];
+/// Verbs of receiving that make a weapon the harm done to their subject (`gets lead`).
+const RECEIVE_VERBS: &[&str] = &[
+    "get", "gets", "getting", "got", "eat", "eats", "catch", "catches", "taste", "tastes", "take",
+    "takes", "feel", "feels",
+];
 const HARM: &[C] = &[C::ViolentAct, C::Exterminate, C::HarmOutcome];
 const PERSON: &[C] = &[
     C::SecondPerson,
@@ -518,7 +523,9 @@ fn threats(b: &mut Builder<'_, '_>) {
             if let Some(modal) = modal {
                 let harm = (modal..clause.1.min(modal + 12)).find(|&i| {
                     a.has(i, C::HarmOutcome)
-                        || a.has(i, C::Weapon)
+                        // A weapon is a harm only when received (`gets lead`, `eat a bullet`).
+                        || (a.has(i, C::Weapon)
+                            && (i.saturating_sub(2)..i).any(|j| RECEIVE_VERBS.contains(&a.word(j))))
                         || (a.has(i, C::ViolentAct) && a.tokens[i].classes.inflected())
                 });
                 if let Some(harm) = harm {
@@ -573,7 +580,12 @@ fn threats(b: &mut Builder<'_, '_>) {
         });
         let occasion = a.find(window, C::Place).or_else(|| a.find(window, C::Time));
         let group = (window.0..window.1).find_map(|i| cx.group_at(i).filter(|g| is_group(cx, *g)));
-        if let Some(addressee) = addressee {
+        // A weapon and an addressee threaten only when the weapon is brought or pointed at
+        // them (`got a blicky for you`), not when both are merely named (`if you ban guns`).
+        let aimed_at = addressee.is_some_and(|addressee| {
+            addressee > 0 && matches!(a.word(addressee - 1), "for" | "at" | "on" | "to")
+        });
+        if let Some(addressee) = addressee.filter(|_| armed || aimed_at) {
             b.push(
                 FrameKind::Threat,
                 0.75,

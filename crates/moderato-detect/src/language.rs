@@ -689,10 +689,51 @@ pub fn analyse_with_original(
         }
         analysis.all = analysis.all.union(token.classes.classes_only());
     }
+    drop_noun_uses(&mut analysis);
     if analysis.all.has(WordClass::AmbiguousSlur) {
         resolve_ambiguous_slurs(&mut analysis);
     }
     analysis
+}
+
+/// Determiners and possessives: a verb form right after one is a noun (`her skin`, `a club`,
+/// `the end`), not an act.
+const NOUN_MARKERS: &[&str] = &[
+    "a", "an", "the", "my", "your", "ur", "his", "her", "its", "our", "their", "this", "that",
+    "these", "those", "every", "each", "no", "some", "any", "clean", "dry", "soft", "smooth",
+];
+
+/// Removes the act classes from one-word violent verbs used as nouns: after a determiner or a
+/// possessive, unless a gerund (`the shooting`) or an event with its victim or place (`the
+/// attack on …`, `the massacre was …`), which stay acts.
+fn drop_noun_uses(analysis: &mut Analysis) {
+    for index in 1..analysis.tokens.len() {
+        let token = &analysis.tokens[index];
+        if !token.classes.any(&[WordClass::ViolentAct, WordClass::LethalAct])
+            || token.term_start != index
+            || token.term_end != index + 1
+            || analysis.tokens[index - 1].sentence != token.sentence
+        {
+            continue;
+        }
+        let word = analysis.word(index);
+        // An event with its victim or place stays violence (`the attack on`, `the massacre at`).
+        let event = index + 1 < analysis.tokens.len()
+            && matches!(
+                analysis.word(index + 1),
+                "on" | "of" | "at" | "in" | "against" | "was" | "were"
+            );
+        if word.ends_with("ing")
+            || event
+            || token.classes.has(WordClass::HarmOutcome)
+            || !NOUN_MARKERS.contains(&analysis.word(index - 1))
+        {
+            continue;
+        }
+        let token = &mut analysis.tokens[index];
+        token.classes.remove(WordClass::ViolentAct);
+        token.classes.remove(WordClass::LethalAct);
+    }
 }
 
 /// Words just before an ambiguous slur that aim it at people (`you …`, `those …`, `dirty …`).
@@ -731,10 +772,8 @@ fn resolve_ambiguous_slurs(analysis: &mut Analysis) {
                 .filter(|&at| at >= clause.0)
                 .map(|at| analysis.word(at))
         };
-        let aimed_word = [1, 2]
-            .iter()
-            .filter_map(|&back| before(back))
-            .any(|word| AIMING_WORDS.contains(&word));
+        // The word before aims it (`you …`, `those …`, `dirty …`).
+        let aimed_word = before(1).is_some_and(|word| AIMING_WORDS.contains(&word));
         let predicated = (clause.0.max(index.saturating_sub(4))..index).any(|link| {
             analysis.has(link, WordClass::Link)
                 && (clause.0..link).any(|subject| {
@@ -749,11 +788,13 @@ fn resolve_ambiguous_slurs(analysis: &mut Analysis) {
                         || subject.mention()
                 })
         });
+        let term_end = token.term_end.max(index + 1);
         let hostile_plural = token.classes.inflected()
-            && (clause.0..clause.1).any(|at| analysis.tokens[at].classes.any(HOSTILE_CONTEXT));
+            && (clause.0..clause.1)
+                .filter(|at| !(index..term_end).contains(at))
+                .any(|at| analysis.tokens[at].classes.any(HOSTILE_CONTEXT));
         if aimed_word || predicated || hostile_plural {
-            let end = token.term_end.max(index + 1);
-            for at in index..end {
+            for at in index..term_end {
                 analysis.tokens[at].classes.insert(WordClass::Slur);
             }
             analysis.all.insert(WordClass::Slur);
