@@ -458,6 +458,50 @@ mod tests {
     }
 
     #[test]
+    fn an_insult_weighs_whom_it_addresses() {
+        // The accounts a reply opens with are not what a later clause speaks of.
+        assert!(score("@ann @bob the jets are trash", "harassment.insult") < 0.6);
+        // One mild word about a third party is not yet abuse; direct address is.
+        assert!(score("Rahal is an idiot.", "harassment.insult") < 0.6);
+        assert!(score("@ann you are an idiot", "harassment.insult") >= 0.7);
+        assert!(score("@ann you worthless drunk, nobody likes you", "harassment.insult") >= 0.7);
+        // Two insulting terms about a named person are.
+        assert!(score("Councillor Briggs is a lazy lying fraud", "harassment.insult") >= 0.6);
+    }
+
+    #[test]
+    fn an_ambiguous_slur_counts_only_where_aimed_at_people() {
+        for ordinary in [
+            "the kids love the monkey bars at the park",
+            "my cat is high on cat nip",
+            "just watched planet of the apes again",
+        ] {
+            assert!(score(ordinary, "hate.derogation") < 0.6, "{ordinary}");
+            assert!(score(ordinary, "hate.group_target") < 0.6, "{ordinary}");
+        }
+        assert!(score("shut up you monkey", "harassment.insult") >= 0.7);
+        assert!(score("I hate those dirty crackers", "hate.derogation") >= 0.6);
+    }
+
+    #[test]
+    fn violent_verbs_used_as_nouns_and_weapons_alone_are_not_violence() {
+        for ordinary in [
+            "start with clean skin and pour your water into a bowl",
+            "I am a good woman with a gun",
+            "if you banned all guns criminals would still get them",
+            "meet me at the club after work, you will love it",
+        ] {
+            let scores = scores(ordinary);
+            for signal in ["violence.threat", "violence.incitement", "violence.glorification"] {
+                assert!(scores[signal] < 0.6, "{ordinary}: {signal} {}", scores[signal]);
+            }
+        }
+        // Events with their victims stay violence; a received weapon is a harm.
+        assert!(score("the attack on the refugees was glorious, more please", "violence.glorification") >= 0.6);
+        assert!(score("you will get lead, not a court date", "violence.threat") >= 0.6);
+    }
+
+    #[test]
     fn every_builtin_signal_is_always_reported() {
         assert_eq!(scores("hello").len(), BUILTIN_SIGNALS.len());
     }
