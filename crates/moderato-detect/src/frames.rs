@@ -280,6 +280,15 @@ impl<'a> Context<'a> {
             .is_some()
     }
 
+    /// Whether the quotation cue at `cue` reports someone's speech: not an imperative opening
+    /// the sentence (`Say that again and …`) and not inside a relative clause about someone
+    /// (`the hack who wrote about my brother: …`).
+    fn reports_speech(&self, cue: usize) -> bool {
+        let a = self.a;
+        let sentence = a.sentence_of(cue);
+        cue > sentence.0 && !matches!(a.word(cue - 1), "who" | "which" | "that")
+    }
+
     /// The stances of a frame with predicate `head`.
     fn stances(&self, head: usize, kind: FrameKind) -> Vec<Stance> {
         let a = self.a;
@@ -308,19 +317,23 @@ impl<'a> Context<'a> {
         }
         if a.tokens[head].quoted {
             stances.push(Stance::Quoted);
-        } else if self.sentence_has(head, C::Quotation, 0, 0)
-            && a.find(a.sentence_of(head), C::Quotation)
-                .is_some_and(|q| q < head)
+        } else if a
+            .find(a.sentence_of(head), C::Quotation)
+            .is_some_and(|q| q < head && self.reports_speech(q))
             && !matches!(kind, FrameKind::Insult)
         {
             // "he told me he would kill me": someone else's words, reported.
             stances.push(Stance::Quoted);
         }
+        // Counter-stance cues govern the frame's own sentence and its neighbours, not the
+        // whole post (`Beat the landlord senseless.` is not condemned by a later tweet's
+        // `senseless`; a threat at a referee is not a game because the match is named).
+        let near = |class: C| self.sentence_has(head, class, 1, 1);
         if civic {
             if a.text_has(C::Correction) {
                 stances.push(Stance::Corrected);
             }
-        } else if a.text_has(C::Condemnation) {
+        } else if near(C::Condemnation) {
             stances.push(Stance::Condemned);
         }
         // Praise is the speaker's own voice, even beside the words of a news report.
@@ -339,15 +352,14 @@ impl<'a> Context<'a> {
             kind,
             FrameKind::Threat | FrameKind::Incite | FrameKind::Glorify
         );
-        if (violent && (a.text_has(C::Fiction) || a.text_has(C::Sports))) || a.text_has(C::History)
-        {
+        if (violent && (near(C::Fiction) || near(C::Sports))) || near(C::History) {
             stances.push(Stance::Fictional);
         }
         if matches!(
             kind,
             FrameKind::Threat | FrameKind::Incite | FrameKind::Insult
         ) && !a.tokens[head].classes.has(C::SelfHarm)
-            && a.text_has(C::Joke)
+            && near(C::Joke)
         {
             stances.push(Stance::Jocular);
         }
@@ -482,12 +494,12 @@ fn threats(b: &mut Builder<'_, '_>) {
                         });
                     if let Some(target) = target {
                         let group = is_group(cx, target);
-                        let base = if a.has(target.0, C::SecondPerson) || a.tokens[target.0].mention()
-                        {
-                            0.9
-                        } else {
-                            0.85
-                        };
+                        let base =
+                            if a.has(target.0, C::SecondPerson) || a.tokens[target.0].mention() {
+                                0.9
+                            } else {
+                                0.85
+                            };
                         b.push(
                             FrameKind::Threat,
                             base,
@@ -1256,7 +1268,10 @@ fn insults(b: &mut Builder<'_, '_>) {
             FrameKind::Insult,
             score,
             insult,
-            vec![slot("addressee", a.term(addressee)), slot("insult", a.term(insult))],
+            vec![
+                slot("addressee", a.term(addressee)),
+                slot("insult", a.term(insult)),
+            ],
             false,
         );
     }

@@ -518,7 +518,10 @@ fn mark_reply_prefix(analysis: &mut Analysis) {
         };
         if token.handle && (opening || after_rt) {
             analysis.tokens[index].reply = true;
-        } else if !(token.start == token.end || word == "rt" || !word.chars().any(char::is_alphanumeric)) {
+        } else if !(token.start == token.end
+            || word == "rt"
+            || !word.chars().any(char::is_alphanumeric))
+        {
             opening = false;
         }
     }
@@ -709,7 +712,9 @@ const NOUN_MARKERS: &[&str] = &[
 fn drop_noun_uses(analysis: &mut Analysis) {
     for index in 1..analysis.tokens.len() {
         let token = &analysis.tokens[index];
-        if !token.classes.any(&[WordClass::ViolentAct, WordClass::LethalAct])
+        if !token
+            .classes
+            .any(&[WordClass::ViolentAct, WordClass::LethalAct])
             || token.term_start != index
             || token.term_end != index + 1
             || analysis.tokens[index - 1].sentence != token.sentence

@@ -464,9 +464,19 @@ mod tests {
         // One mild word about a third party is not yet abuse; direct address is.
         assert!(score("Rahal is an idiot.", "harassment.insult") < 0.6);
         assert!(score("@ann you are an idiot", "harassment.insult") >= 0.7);
-        assert!(score("@ann you worthless drunk, nobody likes you", "harassment.insult") >= 0.7);
+        assert!(
+            score(
+                "@ann you worthless drunk, nobody likes you",
+                "harassment.insult"
+            ) >= 0.7
+        );
         // Two insulting terms about a named person are.
-        assert!(score("Councillor Briggs is a lazy lying fraud", "harassment.insult") >= 0.6);
+        assert!(
+            score(
+                "Councillor Briggs is a lazy lying fraud",
+                "harassment.insult"
+            ) >= 0.6
+        );
     }
 
     #[test]
@@ -492,12 +502,25 @@ mod tests {
             "meet me at the club after work, you will love it",
         ] {
             let scores = scores(ordinary);
-            for signal in ["violence.threat", "violence.incitement", "violence.glorification"] {
-                assert!(scores[signal] < 0.6, "{ordinary}: {signal} {}", scores[signal]);
+            for signal in [
+                "violence.threat",
+                "violence.incitement",
+                "violence.glorification",
+            ] {
+                assert!(
+                    scores[signal] < 0.6,
+                    "{ordinary}: {signal} {}",
+                    scores[signal]
+                );
             }
         }
         // Events with their victims stay violence; a received weapon is a harm.
-        assert!(score("the attack on the refugees was glorious, more please", "violence.glorification") >= 0.6);
+        assert!(
+            score(
+                "the attack on the refugees was glorious, more please",
+                "violence.glorification"
+            ) >= 0.6
+        );
         assert!(score("you will get lead, not a court date", "violence.threat") >= 0.6);
     }
 
