@@ -219,6 +219,12 @@ fn eval_suite(args: &EvalArgs, path: &Path) -> anyhow::Result<ExitCode> {
 
 /// `moderato eval --public DIR`: the whole engine on the public sets' test rows.
 fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
+    if args.show_flagged.is_some() && matches!(args.split, PublicSplit::Test) {
+        return Err(exit::InputError(
+            "--show-flagged lists validation rows only (add --split validation): the test rows are reported, never inspected for tuning".to_string(),
+        )
+        .into());
+    }
     if !folder.is_dir() {
         return Err(exit::InputError(format!(
             "data folder `{}` does not exist or is not a folder (give the labelled data sets with --public DIR)",
@@ -237,12 +243,6 @@ fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
         PublicSplit::Test => data::Split::Test,
         PublicSplit::Validation => data::Split::Validation,
     };
-    if args.show_flagged.is_some() && split == data::Split::Test {
-        return Err(exit::InputError(
-            "--show-flagged lists validation rows only (add --split validation): the test rows are reported, never inspected for tuning".to_string(),
-        )
-        .into());
-    }
     let mut report = suite::public::evaluate(&engine, &examples, &classes, split)?;
     report
         .flagged_ordinary

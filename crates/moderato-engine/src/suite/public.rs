@@ -547,6 +547,43 @@ mod tests {
     }
 
     #[test]
+    fn flagged_ordinary_posts_are_listed_for_validation_rows_only() {
+        let engine = Engine::with_default_policy().expect("default pack");
+        let classes = HashMap::new();
+        let threat = "I will shoot you tomorrow at the station, @ann";
+        let mut rows = vec![
+            // An ordinary Davidson row that the pack flags, and one it allows.
+            example(Dataset::Davidson, threat, [Some(false), Some(false), None]),
+            example(
+                Dataset::Davidson,
+                "lovely weather today",
+                [Some(false), Some(false), None],
+            ),
+            // Flagged, but labelled offensive: not an ordinary post.
+            example(Dataset::Olid, threat, [None, Some(true), None]),
+        ];
+        let test = evaluate(&engine, &rows, &classes, Split::Test).expect("test split");
+        assert!(test.flagged_ordinary.is_empty());
+        assert_eq!(test.split, Split::Test);
+
+        for row in &mut rows {
+            row.split = Split::Validation;
+        }
+        let validation = evaluate(&engine, &rows, &classes, Split::Validation).expect("validation");
+        assert_eq!(validation.split, Split::Validation);
+        assert_eq!(validation.flagged_ordinary.len(), 1);
+        assert_eq!(validation.flagged_ordinary[0].text, threat);
+        assert!(!validation.flagged_ordinary[0].rules.is_empty());
+        assert!(validation.to_markdown().contains("flagged ordinary post"));
+        assert!(validation.to_markdown().contains("validation rows"));
+
+        assert!(matches!(
+            evaluate(&engine, &rows, &classes, Split::Train),
+            Err(SuiteError::Split)
+        ));
+    }
+
+    #[test]
     fn measures_count_the_right_rows() {
         let (t, f) = (Some(true), Some(false));
         let rows = vec![
