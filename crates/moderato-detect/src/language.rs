@@ -510,18 +510,11 @@ pub fn tokenize(text: &str) -> Analysis {
 fn mark_reply_prefix(analysis: &mut Analysis) {
     let mut opening = true;
     for index in 0..analysis.tokens.len() {
-        let token = &analysis.tokens[index];
-        let word = &analysis.text[token.start..token.end];
-        let after_rt = index > 0 && {
-            let previous = &analysis.tokens[index - 1];
-            &analysis.text[previous.start..previous.end] == "rt"
-        };
-        if token.handle && (opening || after_rt) {
+        let word = analysis.word(index);
+        let after_rt = index > 0 && analysis.word(index - 1) == "rt";
+        if analysis.tokens[index].handle && (opening || after_rt) {
             analysis.tokens[index].reply = true;
-        } else if !(token.start == token.end
-            || word == "rt"
-            || !word.chars().any(char::is_alphanumeric))
-        {
+        } else if word != "rt" && word.chars().any(char::is_alphanumeric) {
             opening = false;
         }
     }
@@ -710,6 +703,12 @@ const NOUN_MARKERS: &[&str] = &[
 /// possessive, unless a gerund (`the shooting`) or an event with its victim or place (`the
 /// attack on …`, `the massacre was …`), which stay acts.
 fn drop_noun_uses(analysis: &mut Analysis) {
+    if !analysis
+        .all
+        .any(&[WordClass::ViolentAct, WordClass::LethalAct])
+    {
+        return;
+    }
     for index in 1..analysis.tokens.len() {
         let token = &analysis.tokens[index];
         if !token

@@ -100,6 +100,17 @@ pub enum Split {
     Test,
 }
 
+impl Split {
+    /// `train`, `validation` or `test`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+            Split::Test => "test",
+        }
+    }
+}
+
 /// One labelled row.
 #[derive(Debug, Clone)]
 pub struct Example {

@@ -136,7 +136,7 @@ pub fn evaluate(
         .collect();
     let mut items = Vec::with_capacity(rows.len());
     for (index, example) in rows.iter().enumerate() {
-        let id = format!("{}-{}-{index}", example.dataset.name(), split_name(split));
+        let id = format!("{}-{}-{index}", example.dataset.name(), split.name());
         let item: ContentItem = serde_json::from_value(
             serde_json::json!({ "id": id, "text": example.text }),
         )
@@ -148,13 +148,9 @@ pub fn evaluate(
     }
     let references: Vec<&ContentItem> = items.iter().collect();
     let outcomes = decide_all(engine, &references);
-    let mut report = tally(&rows, &outcomes, implicit_classes);
+    let mut report = tally(&rows, &outcomes, implicit_classes, split);
     report.policy = describe_policy(engine);
-    report.split = split;
     if split == Split::Validation {
-        for summary in &mut report.datasets {
-            summary.split = summary.dataset.validation_split().to_string();
-        }
         report.flagged_ordinary = rows
             .iter()
             .zip(&outcomes)
@@ -187,20 +183,12 @@ fn ordinary(example: &Example) -> bool {
     }
 }
 
-/// `test`, `validation` or `train`.
-fn split_name(split: Split) -> &'static str {
-    match split {
-        Split::Train => "train",
-        Split::Validation => "validation",
-        Split::Test => "test",
-    }
-}
-
-/// Counts the measures from test rows and their outcomes (in the same order).
+/// Counts the measures from the rows of `split` and their outcomes (in the same order).
 pub fn tally(
     rows: &[&Example],
     outcomes: &[Outcome],
     implicit_classes: &HashMap<String, String>,
+    split: Split,
 ) -> PublicReport {
     let pairs: Vec<(&Example, &Outcome)> = rows.iter().copied().zip(outcomes).collect();
     let of = |dataset: Dataset| -> Vec<(&Example, &Outcome)> {
@@ -255,7 +243,11 @@ pub fn tally(
         };
         datasets.push(DatasetSummary {
             dataset,
-            split: dataset.test_split().to_string(),
+            split: match split {
+                Split::Validation => dataset.validation_split(),
+                Split::Train | Split::Test => dataset.test_split(),
+            }
+            .to_string(),
             rows: rows.len(),
             flagged: share_of(&flagged),
             any_rule: share_of(&any_rule),
@@ -362,7 +354,7 @@ pub fn tally(
                     dataset,
                     "flag rate on `NOT` rows",
                     &rows,
-                    &label(OFFENSIVE, false),
+                    &|(example, _): Row| ordinary(example),
                     &flagged,
                 );
             }
@@ -373,7 +365,7 @@ pub fn tally(
                             && example.labels[OFFENSIVE] == Some(offensive)
                     }
                 };
-                let neither = class(false, false);
+                let neither = |(example, _): Row| ordinary(example);
                 let marked = |row: Row| neither(row) && has_marker(&row.0.normalized);
                 let unmarked = |row: Row| neither(row) && !has_marker(&row.0.normalized);
                 add(
@@ -417,7 +409,7 @@ pub fn tally(
     };
     PublicReport {
         policy: String::new(),
-        split: Split::Test,
+        split,
         flagged_ordinary: Vec::new(),
         datasets,
         measures,
@@ -445,11 +437,11 @@ impl PublicReport {
         out.push_str(&format!(
             "Policy {}; full engine (detectors, model, rules) on {} rows only; \"flagged\" = content action above `context_note`.\n\n",
             self.policy,
-            split_name(self.split)
+            self.split.name()
         ));
         out.push_str(&format!(
             "| data set | {0} split | {0} rows | flagged | any rule matched | actions |\n",
-            split_name(self.split)
+            self.split.name()
         ));
         out.push_str("|---|---|---:|---:|---:|---|\n");
         for summary in &self.datasets {
@@ -483,7 +475,7 @@ impl PublicReport {
         let dialect = &self.dialect;
         out.push_str(&format!(
             "\nDialect disparity (Davidson `neither` {} rows, flagged above `context_note`): with AAE markers {} (n={}), without {} (n={}), ratio {}\n",
-            split_name(self.split),
+            self.split.name(),
             share(&dialect.with_markers),
             dialect.with_markers.n,
             share(&dialect.without_markers),
@@ -624,7 +616,7 @@ mod tests {
             ("benign".to_string(), "not_hate".to_string()),
         ]);
         let refs: Vec<&Example> = rows.iter().collect();
-        let report = tally(&refs, &outcomes, &classes);
+        let report = tally(&refs, &outcomes, &classes, Split::Test);
 
         assert_eq!(
             rate(&report, Dataset::Ghc, "`cv` recall: a `violence"),
