@@ -465,9 +465,11 @@ fn threats(b: &mut Builder<'_, '_>) {
         // Direct: first person + future/intent + violent act + target. A future marker that opens
         // the clause implies the speaker (`gonna beat you`, `imma put you on a shirt`).
         let implied = a.has(clause.0, C::Future) && !a.has(clause.0, C::SecondPerson);
-        let speaker = a
-            .find(clause, C::FirstPerson)
-            .or(implied.then_some(clause.0));
+        // The implied speaker comes first where the clause opens with intent (`going to beat
+        // your face in next time I see you`: the later `I` is not the one who threatens).
+        let speaker = implied
+            .then_some(clause.0)
+            .or_else(|| a.find(clause, C::FirstPerson));
         if let Some(speaker) = speaker {
             // `I'm putting you in hospital`: the progressive of the speaker is intent too.
             let progressive = matches!(
@@ -1263,6 +1265,7 @@ fn insults(b: &mut Builder<'_, '_>) {
             *best = Some((score, i, insult));
         }
     }
+    pile_on(b);
     for (score, addressee, insult) in best.into_iter().flatten() {
         b.push(
             FrameKind::Insult,
@@ -1272,6 +1275,61 @@ fn insults(b: &mut Builder<'_, '_>) {
                 slot("addressee", a.term(addressee)),
                 slot("insult", a.term(insult)),
             ],
+            false,
+        );
+    }
+}
+
+/// PILE-ON, read as an insult frame: a call on others (`everyone`, `let's all`, an imperative
+/// opening the clause) to a harassing act (`flood her replies`, `mass-report`, `remind her`)
+/// against a person named in the sentence or the one before (`@handle`, a name, her, him).
+/// Stronger where the text also insults.
+fn pile_on(b: &mut Builder<'_, '_>) {
+    let a = b.cx.a;
+    if !a.text_has(C::HarassAct) {
+        return;
+    }
+    for i in 0..a.tokens.len() {
+        let token = &a.tokens[i];
+        if token.term_start != i || !token.classes.has(C::HarassAct) {
+            continue;
+        }
+        let clause = a.clause_of(i);
+        let called = clause_initial(a, i)
+            || (clause.0..i).any(|j| a.tokens[j].classes.any(&[C::CallToAct, C::Obligation]))
+            || matches!(
+                a.word(clause.0),
+                "everyone" | "everybody" | "y'all" | "yall" | "guys" | "folks" | "people"
+            );
+        if !called || b.cx.negated(i) {
+            continue;
+        }
+        let window = a.window(i, 1, 1);
+        let person = (window.0..window.1).find(|&j| {
+            let t = &a.tokens[j];
+            t.mention()
+                || t.name
+                || matches!(a.word(j), "her" | "him" | "she" | "he" | "she's" | "he's")
+                || (t.reply && t.term_start == j)
+        });
+        let Some(person) = person else { continue };
+        // `let him know`, `tell her`, `share it` harass only beside an insult; doxxing, a
+        // mass report or a dogpile do by themselves.
+        let insulted = (window.0..window.1)
+            .any(|j| a.tokens[j].classes.any(&[C::Insult, C::Slur, C::SelfHarm]));
+        let abusive_act = matches!(
+            a.word(i),
+            "dox" | "doxx" | "harass" | "bully" | "dogpile" | "brigade" | "mass" | "mass-report"
+        ) || a.word(i).starts_with("mass-")
+            || a.word(i).starts_with("dox");
+        if !(insulted || abusive_act) {
+            continue;
+        }
+        b.push(
+            FrameKind::Insult,
+            if insulted { 0.8 } else { 0.7 },
+            i,
+            vec![slot("target", a.term(person)), slot("pile-on", a.term(i))],
             false,
         );
     }
@@ -1303,8 +1361,18 @@ fn civic(b: &mut Builder<'_, '_>) {
                 false,
             );
         };
+        // A remote act (reply, text, dm, scan) said to count as a vote, in the sentence or the
+        // one after it: a false method even in words the method list lacks.
+        let remote_vote = || {
+            let window = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 0, 1);
+            (sentence.0..sentence.1)
+                .find(|&i| a.has(i, C::RemoteAction))
+                .filter(|&i| a.find((i + 1, window.1), C::VoteEffect).is_some())
+        };
         if let Some(term) = found(C::CivicMethod) {
             push(C::CivicMethod, term, 0.8);
+        } else if let Some(term) = remote_vote() {
+            push(C::CivicMethod, term, 0.75);
         } else if let (true, Some(condition)) = (
             (window.0..window.1).any(|i| a.has(i, C::CivicDenial)),
             (window.0..window.1).find(|&i| a.has(i, C::CivicEligibility)),

@@ -553,6 +553,9 @@ pub fn analyse_with_original(
     original: Option<&[char]>,
 ) -> Analysis {
     let mut analysis = tokenize(&normalized.text);
+    // Capitalised words that open a sentence (or follow a colon): names only where what
+    // follows says so (see `mark_initial_names`), once the lexicon has tagged them.
+    let mut initial_capitals = Vec::new();
     if let Some(original) = original {
         for index in 0..analysis.tokens.len() {
             let token = &analysis.tokens[index];
@@ -570,6 +573,8 @@ pub fn analyse_with_original(
                 && analysis.text[analysis.tokens[index - 1].end..token.start].contains(':');
             if capitalised && !first_of_sentence && !after_colon {
                 analysis.tokens[index].name = true;
+            } else if capitalised {
+                initial_capitals.push(index);
             }
         }
     }
@@ -689,8 +694,88 @@ pub fn analyse_with_original(
     if analysis.all.has(WordClass::AmbiguousSlur) {
         resolve_ambiguous_slurs(&mut analysis);
     }
+    // After the slur pass: a name read off a sentence's first word is weak evidence of a
+    // person, enough to address an insult to, not to make an ordinary word a slur.
+    mark_initial_names(&mut analysis, &initial_capitals);
     analysis
 }
+
+/// Titles before a name: the capitalised word after one is a name even where it opens a
+/// sentence (`Mr. Harmon`, `Coach Brennan`).
+const TITLES: &[&str] = &[
+    "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "prof", "prof.", "coach", "sir",
+    "madam", "uncle", "aunt", "auntie",
+];
+
+/// Marks as names the capitalised words that open a sentence where the lexicon knows no other
+/// reading of them and the sentence goes on to say something of a person: `Kevin is …`,
+/// `Tasha's a …`, `Kevin from accounting is …`; and any capitalised word after a title. A
+/// sentence-initial capital alone proves nothing (`Politics is …` has no class either, so the
+/// insult frame still asks for an insulting noun after the link).
+fn mark_initial_names(analysis: &mut Analysis, initial_capitals: &[usize]) {
+    for &index in initial_capitals {
+        let word = analysis.word(index);
+        let after_title =
+            index > 0 && TITLES.contains(&analysis.word(index - 1).trim_end_matches(':'));
+        if !after_title
+            && (!analysis.tokens[index].classes.is_empty() || FUNCTION_WORDS.contains(&word))
+        {
+            continue;
+        }
+        let sentence_end = analysis.sentences[analysis.tokens[index].sentence as usize].1;
+        let next =
+            |offset: usize| (index + offset < sentence_end).then(|| analysis.word(index + offset));
+        let is_link = |word: Option<&str>| matches!(word, Some("is" | "was" | "'s" | "s"));
+        let names_a_person = after_title
+            || is_link(next(1))
+            || (word.ends_with("'s") && matches!(next(1), Some("a" | "an" | "such" | "so")))
+            || (matches!(next(1), Some("from" | "at" | "in")) && is_link(next(3)));
+        if names_a_person {
+            analysis.tokens[index].name = true;
+        }
+    }
+}
+
+/// Capitalised function words that open sentences: never names.
+const FUNCTION_WORDS: &[&str] = &[
+    "this",
+    "that",
+    "it",
+    "there",
+    "here",
+    "what",
+    "who",
+    "which",
+    "everything",
+    "nothing",
+    "something",
+    "anything",
+    "life",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
+    "he",
+    "she",
+    "everyone",
+    "everybody",
+    "nobody",
+    "someone",
+    "somebody",
+    "one",
+    "mine",
+    "yours",
+    "his",
+    "hers",
+    "that's",
+    "it's",
+    "he's",
+    "she's",
+    "there's",
+    "here's",
+    "what's",
+    "who's",
+];
 
 /// Determiners and possessives: a verb form right after one is a noun (`her skin`, `a club`,
 /// `the end`), not an act.

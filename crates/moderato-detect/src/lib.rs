@@ -480,6 +480,93 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_opens_a_sentence_can_be_insulted_but_is_no_slur_target() {
+        // Written for this test: a capitalised first word followed by `is`, `'s a` or
+        // `from … is` names a person.
+        assert!(score("Dorian is a lazy lying slob.", "harassment.insult") >= 0.7);
+        assert!(
+            score(
+                "Ms. Keller is a spiteful, lying old hag",
+                "harassment.insult"
+            ) >= 0.7
+        );
+        assert!(
+            score(
+                "Marta from payroll is a useless lying toad",
+                "harassment.insult"
+            ) >= 0.7
+        );
+        // One mild word is still not abuse, and words the lexicon knows are not names.
+        assert!(score("Rahal is an idiot.", "harassment.insult") < 0.6);
+        assert!(score("Politics is a disgusting business.", "harassment.insult") < 0.6);
+        // A name read off a sentence's first word does not make an ordinary word a slur.
+        assert!(score("Sebastian is high on cat nip", "hate.derogation") < 0.6);
+    }
+
+    #[test]
+    fn a_pile_on_is_harassment_only_with_abuse() {
+        assert!(
+            score(
+                "Everybody head over to @mo_bakes and tell her what a talentless fraud she is.",
+                "harassment.insult"
+            ) >= 0.7
+        );
+        assert!(
+            score(
+                "let's all mass-report @ken_r until he leaves",
+                "harassment.insult"
+            ) >= 0.7
+        );
+        // Spreading a post or telling someone something is not harassment by itself.
+        assert!(
+            score(
+                "retweet this and let him know we saved a copy of the deleted post",
+                "harassment.insult"
+            ) < 0.6
+        );
+    }
+
+    #[test]
+    fn a_remote_act_said_to_count_as_a_vote_is_a_false_method() {
+        assert!(
+            score(
+                "Busy on election day? Send a DM with your pick to our page and it counts as your ballot.",
+                "misinfo.civic"
+            ) >= 0.6
+        );
+        // Official advice to call an office, and tracking a ballot online, are no method.
+        for ordinary in [
+            "Call the county clerk to find your polling place before election day.",
+            "Track your mail ballot online to see when it is received and counted.",
+        ] {
+            assert!(score(ordinary, "misinfo.civic") < 0.6, "{ordinary}");
+        }
+    }
+
+    #[test]
+    fn exclusion_by_law_and_a_threat_before_a_later_i() {
+        assert!(
+            score(
+                "Sikh weddings should be outlawed in this country",
+                "hate.exclusion"
+            ) >= 0.6
+        );
+        assert!(
+            score(
+                "Strip every Roma family of their passports",
+                "hate.exclusion"
+            ) >= 0.6
+        );
+        // The clause opens with intent; the later `I` is not the threatening speaker.
+        assert!(
+            score(
+                "gonna smash your teeth in when I see you at practice",
+                "violence.threat"
+            ) >= 0.7
+        );
+    }
+
+    #[test]
     fn an_ambiguous_slur_counts_only_where_aimed_at_people() {
         for ordinary in [
             "the kids love the monkey bars at the park",

@@ -118,10 +118,13 @@ word_classes! {
     Joke = "joke", None, "markers of joking (😂, lol, jk, haha, …)";
     Idiom = "idiom", None, "idioms that use violent words harmlessly (killing it, kill time, my feet are killing me, …)";
     Insult = "insult", Noun, "insults aimed at a person (idiot, loser, waste of space, …)";
+    HarassAct = "harass_act", Verb, "acts of a pile-on against a person, read with a call to act and a person (flood her replies, mass-report, dogpile, let him know, …)";
     SelfHarm = "self_harm", None, "encouragement of self-harm (kys, go die, nobody would miss you, …)";
     VotingAct = "voting_act", Noun, "voting (vote, ballot, polling place, election day, …)";
     PoliticalSide = "political_side", Noun, "parties and their voters (democrats, republicans, labour voters, …)";
     CivicMethod = "civic_method", None, "false methods of voting (by text, reply, retweet, by phone, …)";
+    RemoteAction = "remote_action", Verb, "acts on a platform or a phone (reply, retweet, comment, dm, text, scan, …): a false method of voting only with a vote effect beside them";
+    VoteEffect = "vote_effect", None, "what makes an act a vote (counts as your vote, is counted, valid ballot, official ballot, …)";
     CivicDate = "civic_date", None, "claims that the election date moved or differs by side (postponed, the day after, …)";
     CivicPlace = "civic_place", None, "claims that polling places moved or closed";
     CivicEligibility = "civic_eligibility", None, "false conditions of eligibility (unpaid parking tickets, child support, …)";
