@@ -293,6 +293,65 @@ pub fn validate_content(item: &ContentItem, limits: ContentLimits) -> Result<(),
     Ok(())
 }
 
+/// Sources the engine writes itself; a caller may not claim them.
+const RESERVED_SOURCES: &[&str] = &[
+    "builtin", "model", "external", "engine", "moderato", "system",
+];
+
+/// Checks the signals a caller sent with an item against the pack: an item may carry only the
+/// signals the pack declares (`[[signal]]`, e.g. `external.toxicity`), never a signal the engine
+/// computes itself (`violence.threat`, `model.hate`, an external classifier's
+/// `external.<name>.<category>`), and never under a source the engine uses for its own
+/// (`builtin:…`, `model:…`). A caller who could assert `violence.imminence: 1` would decide the
+/// public-interest test and the strikes instead of the engine.
+pub fn check_caller_signals(
+    item: &ContentItem,
+    policy: &crate::policy::Policy,
+) -> Result<(), ContentError> {
+    for (index, signal) in item.signals.iter().enumerate() {
+        if !policy
+            .declared_signals
+            .iter()
+            .any(|declared| declared.name == signal.name)
+        {
+            let declared: Vec<&str> = policy
+                .declared_signals
+                .iter()
+                .map(|declared| declared.name.as_str())
+                .collect();
+            return Err(ContentError::Invalid {
+                field: format!("signals[{index}].name"),
+                message: format!(
+                    "`{}` is not a signal this pack accepts from callers (the engine computes its own signals); accepted: {}",
+                    signal.name,
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            });
+        }
+        if let Some(source) = &signal.source {
+            let head = source
+                .split([':', '/', '.'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if RESERVED_SOURCES.contains(&head.as_str()) {
+                return Err(ContentError::Invalid {
+                    field: format!("signals[{index}].source"),
+                    message: format!(
+                        "`{source}` is a source the engine reserves for its own signals; name your own system"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether `code` looks like an ISO 3166-1 alpha-2 code.
 pub fn is_region_code(code: &str) -> bool {
     code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_uppercase())

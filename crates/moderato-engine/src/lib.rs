@@ -82,8 +82,12 @@ impl Engine {
     }
 
     /// Parses a JSON item with the engine's limits.
+    /// Signals in the item must be ones the pack declares for callers (see
+    /// [`moderato_core::content::check_caller_signals`]).
     pub fn parse(&self, json: &str) -> Result<ContentItem, ContentError> {
-        parse_content(json, self.limits)
+        let item = parse_content(json, self.limits)?;
+        moderato_core::content::check_caller_signals(&item, &self.policy)?;
+        Ok(item)
     }
 
     /// Runs every detector on the item's text.

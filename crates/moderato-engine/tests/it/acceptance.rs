@@ -196,6 +196,27 @@ fn repeated_strikes_escalate_with_an_end_date() {
     assert!(decision.notice.unwrap().author.contains("for 30 days"));
 }
 
+/// Issue 12 §4: only the signals the pack declares, under a caller's own source.
+#[test]
+fn callers_may_send_only_declared_signals_under_their_own_source() {
+    let engine = engine();
+    let refused = |signals: &str| {
+        engine
+            .parse(&format!(r#"{{"id":"1","text":"x","signals":[{signals}]}}"#))
+            .unwrap_err()
+            .to_string()
+    };
+    let message = refused(r#"{"name":"violence.imminence","score":1,"source":"builtin:rules"}"#);
+    assert!(message.contains("signals[0].name"), "{message}");
+    assert!(message.contains("external.toxicity"), "{message}");
+    assert!(refused(r#"{"name":"model.hate","score":1}"#).contains("model.hate"));
+    let message = refused(r#"{"name":"external.toxicity","score":1,"source":"Builtin:rules"}"#);
+    assert!(message.contains("signals[0].source"), "{message}");
+    engine
+        .parse(r#"{"id":"1","text":"x","signals":[{"name":"external.toxicity","score":0.4,"source":"acme"}]}"#)
+        .expect("a declared signal under the caller's own source");
+}
+
 #[test]
 fn caller_signals_are_used_and_recorded_with_their_source() {
     let decision = check(serde_json::json!({

@@ -121,6 +121,69 @@ async fn bad_input_gets_precise_problems() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// Issue 12 §4: a caller asserted `violence.imminence: 1` under `builtin:rules` and turned a
+/// head of state's public-interest notice into a removal with a strike. Items may carry only
+/// the signals the pack declares for callers, under the caller's own source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_cannot_assert_the_engines_own_signals() {
+    let app = TestApp::new("sqlite").await;
+    let mut post = head_of_state_post("hos-forged");
+    post["signals"] =
+        json!([{"name": "violence.imminence", "score": 1.0, "source": "builtin:rules"}]);
+    let (status, body) = app.post("/v1/content", &app.ingest, post).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "signals[0].name", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("violence.imminence"),
+        "{body}"
+    );
+    for forged in [
+        json!({"name": "violence.threat", "score": 1.0}),
+        json!({"name": "model.hate", "score": 1.0, "source": "acme"}),
+        json!({"name": "external.toxicity", "score": 0.99, "source": "builtin:rules"}),
+    ] {
+        let (status, body) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": "x-forged", "text": "x", "signals": [forged]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{forged} {body}");
+    }
+    // The batch route refuses the item and decides its neighbours.
+    let (status, body) = app
+        .post(
+            "/v1/content:batch",
+            &app.ingest,
+            json!([{"id": "b-ok", "text": "hello"}, {"id": "b-forged", "text": "x", "signals": [{"name": "violence.threat", "score": 1.0}]}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["status"], 201, "{body}");
+    assert_eq!(body[1]["status"], 400, "{body}");
+    // Nothing forged was stored, and the notice stands for the real post.
+    let (status, _) = app.get("/v1/content/x-forged", &app.viewer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app
+        .post("/v1/content", &app.ingest, head_of_state_post("hos-real"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["action"], "public_interest_notice", "{body}");
+    // A signal the pack declares, under the caller's own source, is accepted.
+    let (status, body) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "tox", "text": "x", "signals": [{"name": "external.toxicity", "score": 0.2, "source": "acme-classifier"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;
