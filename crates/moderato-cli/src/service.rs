@@ -39,6 +39,27 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
+    /// Opens a store that must already exist: commands that only read (`audit verify`, `audit
+    /// export`, `export dsa`, `report`) never create an empty database at a mistyped path and
+    /// then report on it as if it were intact. An SQLite URL must name an existing file; a
+    /// PostgreSQL database that does not exist fails to connect.
+    pub async fn open_existing(&self) -> anyhow::Result<Store> {
+        let file = match &self.database_url {
+            Some(url) => sqlite_file(url),
+            None => Some(self.data_dir.join(moderato_store::DATA_DIR_DATABASE_FILE)),
+        };
+        if let Some(file) = file
+            && !file.is_file()
+        {
+            return Err(exit::InputError(format!(
+                "no database at `{}`: nothing to read (check --data-dir or --database-url; `moderato serve` creates one)",
+                file.display()
+            ))
+            .into());
+        }
+        self.open().await
+    }
+
     /// Opens the store.
     pub async fn open(&self) -> anyhow::Result<Store> {
         match &self.database_url {
@@ -53,6 +74,15 @@ impl StoreArgs {
             }),
         }
     }
+}
+
+/// The file an SQLite URL names (`sqlite://path?mode=rwc`, `sqlite:path`), if it names one.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
 }
 
 /// `moderato token ...`
@@ -196,7 +226,7 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
         }
         AuditCommand::Verify { file: None } => runtime()?.block_on(async {
             store_args
-                .open()
+                .open_existing()
                 .await?
                 .verify_audit()
                 .await
@@ -204,7 +234,7 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
         })?,
         AuditCommand::Export { output } => {
             return runtime()?.block_on(async {
-                let store = store_args.open().await?;
+                let store = store_args.open_existing().await?;
                 let count = match &output {
                     Some(path) => {
                         let file = std::fs::File::create(path)
@@ -336,7 +366,7 @@ pub fn export(store_args: &StoreArgs, command: ExportCommand) -> anyhow::Result<
         } => {
             let (from, to) = range(since.as_deref(), until.as_deref(), "since", "until")?;
             runtime()?.block_on(async {
-                let store = store_args.open().await?;
+                let store = store_args.open_existing().await?;
                 let batches =
                     moderato_server::accountability::export_statements(&store, from, to).await?;
                 let mut text = String::new();
@@ -367,7 +397,7 @@ pub fn report(
 ) -> anyhow::Result<ExitCode> {
     let (start, end) = range(from, to, "from", "to")?;
     runtime()?.block_on(async {
-        let store = store_args.open().await?;
+        let store = store_args.open_existing().await?;
         let report =
             moderato_server::accountability::transparency_report(&store, start, end).await?;
         let text = match format {

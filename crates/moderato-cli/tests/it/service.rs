@@ -288,3 +288,38 @@ fn audit_export_dsa_export_and_report() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Issue 12 §7: reading commands on a path that holds no database created an empty one and
+/// printed "ok". They fail with exit 2 and create nothing.
+#[test]
+fn reading_commands_refuse_a_missing_database_and_create_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let typo = folder.path().join("moderato-dta");
+    for args in [
+        vec!["audit", "verify"],
+        vec!["audit", "export"],
+        vec!["export", "dsa"],
+        vec!["report"],
+    ] {
+        let output = moderato()
+            .args(&args)
+            .arg("--data-dir")
+            .arg(&typo)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no database at"), "{args:?}: {stderr}");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        folder.path().join("none.db").display()
+    );
+    let output = moderato()
+        .args(["report", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!folder.path().join("none.db").exists());
+}

@@ -269,11 +269,18 @@ pub async fn queues(
     render(&QueuesPage {
         user: Some(user_label(&session)),
         csrf: session.csrf.clone(),
-        flash: query.none.map(|queue| {
-            format!(
-                "No task in {queue} that you may take: the queue is empty, or its tasks are appeals of decisions you made."
-            )
-        }),
+        // Only a queue the store knows is named back; anything else in the link is ignored,
+        // so the page never repeats text an attacker put in a URL.
+        flash: query
+            .none
+            .as_deref()
+            .and_then(|queue| summaries.iter().find(|summary| summary.name == queue))
+            .map(|queue| {
+                format!(
+                    "No task in {} that you may take: the queue is empty, or its tasks are appeals of decisions you made.",
+                    queue.name
+                )
+            }),
         queues: summaries
             .into_iter()
             .map(|queue| QueueRow {

@@ -695,3 +695,40 @@ async fn console_pages_meet_basic_accessibility() {
         check_accessible(path, &html);
     }
 }
+
+/// Issue 12 §9: `/ui?none=…` repeated attacker text in the flash message, and no response said
+/// it must not be framed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_names_only_known_queues_and_refuses_framing() {
+    let app = TestApp::new("sqlite").await;
+    let (cookie, _) = sign_in(&app, &app.alice).await;
+    let (status, html) = page(
+        &app,
+        "/ui?none=Your%20session%20expired%2C%20re-enter%20your%20token%20at%20evil.example",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("evil.example"), "{html}");
+    let (_, html) = page(&app, "/ui?none=appeals", &cookie).await;
+    assert!(html.contains("No task in appeals"), "{html}");
+    for path in ["/ui/login", "/v1/queues", "/healthz"] {
+        let request = Request::builder()
+            .uri(path)
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}
