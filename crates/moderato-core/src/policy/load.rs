@@ -271,12 +271,134 @@ fn toml_error(file: &str, text: &str, error: &toml::de::Error) -> PolicyDiagnost
     }
 }
 
+/// Most files a pack may hold.
+pub const MAX_PACK_FILES: usize = 256;
+/// Most bytes a pack's files may hold together.
+pub const MAX_PACK_BYTES: usize = 4 * 1024 * 1024;
+/// Most rules in a pack.
+pub const MAX_RULES: usize = 500;
+/// Most claims in a pack's claims file (each is matched against every post).
+pub const MAX_CLAIMS: usize = 2_000;
+/// Most bytes in one rule condition.
+pub const MAX_CONDITION_BYTES: usize = 4_096;
+/// Deepest nesting of brackets and prefix operators in one condition.
+pub const MAX_CONDITION_DEPTH: usize = 32;
+/// Most tokens (operands and operators) in one condition.
+pub const MAX_CONDITION_TOKENS: usize = 512;
+
+/// Refuses a pack too large to load safely, before anything is parsed.
+fn check_pack_size(files: &BTreeMap<String, String>) -> Result<(), PolicyError> {
+    let bytes: usize = files
+        .iter()
+        .map(|(name, text)| name.len() + text.len())
+        .sum();
+    let message = if files.len() > MAX_PACK_FILES {
+        format!(
+            "the pack holds {} files; a pack may hold at most {MAX_PACK_FILES}",
+            files.len()
+        )
+    } else if bytes > MAX_PACK_BYTES {
+        format!("the pack holds {bytes} bytes; a pack may hold at most {MAX_PACK_BYTES}")
+    } else {
+        return Ok(());
+    };
+    Err(PolicyError {
+        diagnostics: vec![PolicyDiagnostic {
+            file: String::new(),
+            line: None,
+            column: None,
+            field: None,
+            message,
+        }],
+    })
+}
+
+/// Bounds a condition before the CEL parser sees it: the parser and the evaluator recurse once
+/// per nesting level and per chained operator, and a thread's stack is small (2 MiB on the
+/// server's workers), so `1 + 1 + …` with 2,000 terms or `[[[…]]]` 10,000 deep would abort
+/// the process instead of failing the upload. String literals are skipped.
+pub(crate) fn condition_bounds(condition: &str) -> Option<String> {
+    if condition.len() > MAX_CONDITION_BYTES {
+        return Some(format!(
+            "the condition is {} bytes; a condition may hold at most {MAX_CONDITION_BYTES}",
+            condition.len()
+        ));
+    }
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut prefix_run = 0usize;
+    let mut tokens = 0usize;
+    let mut chars = condition.chars().peekable();
+    let mut in_word = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                // A string literal is one token; skip to its closing quote.
+                tokens += 1;
+                in_word = false;
+                let mut escaped = false;
+                for inner in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if inner == '\\' {
+                        escaped = true;
+                    } else if inner == c {
+                        break;
+                    }
+                }
+                prefix_run = 0;
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                tokens += 1;
+                in_word = false;
+                deepest = deepest.max(depth + prefix_run);
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                tokens += 1;
+                in_word = false;
+                prefix_run = 0;
+            }
+            '!' | '-' if chars.peek() != Some(&'=') && !in_word => {
+                prefix_run += 1;
+                tokens += 1;
+                deepest = deepest.max(depth + prefix_run);
+            }
+            c if c.is_alphanumeric() || c == '_' || c == '.' => {
+                if !in_word {
+                    tokens += 1;
+                    in_word = true;
+                    prefix_run = 0;
+                }
+            }
+            c if c.is_whitespace() => in_word = false,
+            _ => {
+                tokens += 1;
+                in_word = false;
+            }
+        }
+    }
+    if deepest > MAX_CONDITION_DEPTH {
+        Some(format!(
+            "the condition nests {deepest} levels deep; a condition may nest at most {MAX_CONDITION_DEPTH}"
+        ))
+    } else if tokens > MAX_CONDITION_TOKENS {
+        Some(format!(
+            "the condition holds {tokens} tokens; a condition may hold at most {MAX_CONDITION_TOKENS}"
+        ))
+    } else {
+        None
+    }
+}
+
 /// Parses and validates a pack. `files` maps file names (e.g. `violence.toml`)
 /// to their text; `builtin_signals` are the signals the detectors produce.
 pub fn load_policy(
     files: &BTreeMap<String, String>,
     builtin_signals: &[BuiltinSignal],
 ) -> Result<Policy, PolicyError> {
+    check_pack_size(files)?;
     let mut diagnostics = Vec::new();
     let Some(manifest_text) = files.get(MANIFEST_FILE) else {
         return Err(PolicyError {
@@ -324,6 +446,32 @@ pub fn load_policy(
             Ok(file) => raw_rules.extend(file.rule.into_iter().map(|rule| (name.clone(), rule))),
             Err(error) => diagnostics.push(toml_error(name, text, &error)),
         }
+    }
+    if raw_rules.len() > MAX_RULES {
+        diagnostics.push(PolicyDiagnostic {
+            file: String::new(),
+            line: None,
+            column: None,
+            field: None,
+            message: format!(
+                "the pack holds {} rules; a pack may hold at most {MAX_RULES}",
+                raw_rules.len()
+            ),
+        });
+        return Err(PolicyError { diagnostics });
+    }
+    if raw_claims.len() > MAX_CLAIMS {
+        diagnostics.push(PolicyDiagnostic {
+            file: CLAIMS_FILE.into(),
+            line: None,
+            column: None,
+            field: None,
+            message: format!(
+                "the claims file holds {} claims; a pack may hold at most {MAX_CLAIMS}",
+                raw_claims.len()
+            ),
+        });
+        return Err(PolicyError { diagnostics });
     }
     let Some(mut manifest) = manifest else {
         // Keep going so the author sees the rule files' problems too, with the
@@ -708,6 +856,10 @@ fn compile_condition(
     collector: &mut Collector<'_>,
 ) -> Option<Arc<cel::Program>> {
     let span = source.span();
+    if let Some(problem) = condition_bounds(source.get_ref()) {
+        collector.at(span, field, problem);
+        return None;
+    }
     let program = match cel::Program::compile(source.get_ref()) {
         Ok(program) => program,
         Err(errors) => {

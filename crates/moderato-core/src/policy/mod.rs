@@ -14,5 +14,9 @@ pub use lexicon::{
     CONFLICTING_CLASSES, CivicCategory, Inflection, LEXICON_DIR, LexiconTerm, Lexicons,
     MAX_LEXICON_TERMS, WordClass, load_lexicons,
 };
-pub use load::{BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, digest_files, line_column, load_policy};
+pub use load::{
+    BuiltinSignal, CLAIMS_FILE, MANIFEST_FILE, MAX_CLAIMS, MAX_CONDITION_BYTES,
+    MAX_CONDITION_DEPTH, MAX_CONDITION_TOKENS, MAX_PACK_BYTES, MAX_PACK_FILES, MAX_RULES,
+    digest_files, line_column, load_policy,
+};
 pub use model::*;

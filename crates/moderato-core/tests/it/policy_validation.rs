@@ -172,3 +172,121 @@ proptest::proptest! {
         let _ = load_policy(&pack(&text), SIGNALS);
     }
 }
+
+/// Loads a pack on a thread with the stack of a server worker (2 MiB): a condition that
+/// recursed too deep would abort the process here instead of failing the test.
+fn load_on_small_stack(files: BTreeMap<String, String>) -> Result<(), PolicyError> {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || load_policy(&files, SIGNALS).map(|_| ()))
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// Issue 12 §1: `1 + 1 + …` with 2,000 terms, or brackets 10,000 deep, overflowed the stack in
+/// the CEL parser. Conditions are bounded before parsing, with the place of the condition.
+#[test]
+fn oversized_and_deeply_nested_conditions_are_refused_not_crashed_on() {
+    let chained = format!(
+        "signals.violence.threat >= 0.6 && {} > 0",
+        vec!["1"; 2_000].join(" + ")
+    );
+    let nested = format!("{}0{} in [0]", "[".repeat(10_000), "]".repeat(10_000));
+    let negated = format!("{}true", "!".repeat(3_000));
+    for (condition, expected) in [
+        (chained.as_str(), "bytes"),
+        (nested.as_str(), "bytes"),
+        (negated.as_str(), "nest"),
+    ] {
+        let rules = RULES.replace("signals.violence.threat >= 0.6", condition);
+        let error = load_on_small_stack(pack(&rules)).unwrap_err();
+        let diagnostic = &error.diagnostics[0];
+        assert_eq!(diagnostic.file, "rules.toml");
+        assert_eq!(diagnostic.line, Some(6), "{diagnostic:?}");
+        assert!(diagnostic.message.contains(expected), "{diagnostic:?}");
+    }
+    // Under the byte limit, the token and depth limits still hold.
+    let many = format!("{} > 0", vec!["1"; 400].join("+"));
+    let deep = format!("{}1{} > 0", "(".repeat(40), ")".repeat(40));
+    for (condition, expected) in [(many.as_str(), "tokens"), (deep.as_str(), "nest")] {
+        let rules = RULES.replace("signals.violence.threat >= 0.6", condition);
+        let error = load_on_small_stack(pack(&rules)).unwrap_err();
+        assert!(
+            error.diagnostics[0].message.contains(expected),
+            "{:?}",
+            error.diagnostics
+        );
+    }
+    // At the limits, a condition still parses and runs on the small stack.
+    let widest = format!(
+        "signals.violence.threat >= 0.6 || {} > 0",
+        vec!["1"; 200].join(" + ")
+    );
+    let deepest = format!(
+        "signals.violence.threat >= 0.6 || {}1{} > 0",
+        "(".repeat(30),
+        ")".repeat(30)
+    );
+    for condition in [widest, deepest] {
+        let rules = RULES.replace("signals.violence.threat >= 0.6", &condition);
+        load_on_small_stack(pack(&rules)).expect("a condition at the limits loads");
+    }
+}
+
+#[test]
+fn packs_are_bounded_in_files_bytes_rules_and_claims() {
+    let mut files = pack(RULES);
+    for index in 0..300 {
+        files.insert(format!("extra{index}.toml"), String::new());
+    }
+    assert!(
+        load_policy(&files, SIGNALS).unwrap_err().diagnostics[0]
+            .message
+            .contains("files")
+    );
+    let mut files = pack(RULES);
+    files.insert(
+        "big.toml".into(),
+        format!("# {}", "x".repeat(5 * 1024 * 1024)),
+    );
+    assert!(
+        load_policy(&files, SIGNALS).unwrap_err().diagnostics[0]
+            .message
+            .contains("bytes")
+    );
+    let many_rules: String = (0..501)
+        .map(|index| {
+            RULES
+                .replace(
+                    "id = \"violence.threat\"",
+                    &format!("id = \"rule.r{index}\""),
+                )
+                .replace("name = \"threat\"", &format!("name = \"threat{index}\""))
+        })
+        .collect();
+    let error = load_policy(&pack(&many_rules), SIGNALS).unwrap_err();
+    assert!(
+        error.diagnostics[0].message.contains("501 rules"),
+        "{:?}",
+        error.diagnostics[0]
+    );
+    let claims: String = (0..2_001)
+        .map(|index| {
+            format!(
+                "[[claim]]\nid = \"c{index}\"\nsignal = \"misinfo.civic\"\nsummary = \"s\"\nall = [[\"claim\", \"n{index}\"]]\ncorrection = \"c\"\nlink = \"https://example.org\"\n"
+            )
+        })
+        .collect();
+    let mut files = pack(RULES);
+    files.insert("claims.toml".into(), claims);
+    let error = load_policy(&files, SIGNALS).unwrap_err();
+    assert!(
+        error
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("2001 claims")),
+        "{:?}",
+        error.diagnostics
+    );
+}
