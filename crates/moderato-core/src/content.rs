@@ -231,6 +231,34 @@ fn strip_position(message: &str) -> String {
 
 /// Checks the rules serde cannot express: sizes, formats and ranges.
 pub fn validate_content(item: &ContentItem, limits: ContentLimits) -> Result<(), ContentError> {
+    // A NUL character means nothing in a post and PostgreSQL cannot store it in text: it is
+    // refused on every backend alike, naming the field.
+    let mut strings: Vec<(String, &str)> =
+        vec![("id".into(), &item.id), ("text".into(), &item.text)];
+    for (field, value) in [
+        ("lang", &item.lang),
+        ("created_at", &item.created_at),
+        ("region", &item.region),
+        ("url", &item.url),
+        ("author.id", &item.author.id),
+        ("author.handle", &item.author.handle),
+    ] {
+        if let Some(value) = value {
+            strings.push((field.into(), value));
+        }
+    }
+    for (index, signal) in item.signals.iter().enumerate() {
+        strings.push((format!("signals[{index}].name"), &signal.name));
+        if let Some(source) = &signal.source {
+            strings.push((format!("signals[{index}].source"), source));
+        }
+    }
+    if let Some((field, _)) = strings.iter().find(|(_, value)| value.contains('\0')) {
+        return Err(ContentError::Invalid {
+            field: field.clone(),
+            message: "contains a NUL character (U+0000), which is not allowed".into(),
+        });
+    }
     if item.id.trim().is_empty() {
         return Err(ContentError::Invalid {
             field: "id".into(),

@@ -274,6 +274,7 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::docs_router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         // Headers on every response: no framing (clickjacking of the console's review
         // buttons), no referrer (task and decision ids stay on the server), no MIME sniffing,
         // and a policy that forbids plugins, a foreign `<base>` and foreign form targets.
@@ -288,6 +289,25 @@ pub fn app(state: AppState) -> Router {
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+}
+
+/// A NUL character (`%00`) in a path parameter or a query is refused with a 400 problem on
+/// every route before any handler or database sees it (PostgreSQL cannot hold it in text).
+async fn refuse_nul_in_uri(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    let has_nul = |part: &str| part.contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        use axum::response::IntoResponse;
+        return error::ApiError::InvalidInput {
+            detail: "the URL contains a NUL character (%00), which is not allowed".into(),
+            field: None,
+        }
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// A response header set wherever a handler did not set it.

@@ -27,6 +27,38 @@ pub struct DecisionWriter {
     sender: mpsc::Sender<Job>,
 }
 
+/// Commits a batch in one transaction; if that fails, commits each decision on its own, so one
+/// bad row (a value the database refuses) fails only its own request and never its neighbours.
+/// A decision stored meanwhile by another process comes back as existing.
+async fn commit(
+    store: &Store,
+    batch: &[(ContentItem, Decision)],
+) -> Vec<Result<RecordOutcome, String>> {
+    match store.record_decisions(batch, crate::now_ms()).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(error) if batch.len() == 1 => {
+            tracing::error!(%error, "failed to store a decision");
+            vec![Err(error.to_string())]
+        }
+        Err(error) => {
+            tracing::warn!(%error, batch = batch.len(), "a batch of decisions failed; committing them one by one");
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for single in batch.chunks(1) {
+                outcomes.push(
+                    match store.record_decisions(single, crate::now_ms()).await {
+                        Ok(mut stored) => stored.pop().ok_or_else(|| "no outcome".to_string()),
+                        Err(error) => {
+                            tracing::error!(%error, content = %single[0].0.id, "failed to store a decision");
+                            Err(error.to_string())
+                        }
+                    },
+                );
+            }
+            outcomes
+        }
+    }
+}
+
 impl DecisionWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(
@@ -52,42 +84,35 @@ impl DecisionWriter {
                     prints.push(print);
                     replies.push(reply);
                 }
-                match store.record_decisions(&batch, crate::now_ms()).await {
-                    Ok(outcomes) => {
-                        // Keep this process's strike counts exact.
-                        for ((item, decision), outcome) in batch.iter().zip(&outcomes) {
-                            if let (RecordOutcome::Recorded(_), Some(account)) =
-                                (outcome, decision.account.as_ref())
-                                && let Some(id) =
-                                    item.author.id.as_deref().or(item.author.handle.as_deref())
-                            {
-                                strikes.add(id, account.strikes_added);
-                            }
-                        }
-                        // Fingerprints of newly recorded actioned content, in one more commit.
-                        let new_prints: Vec<_> = prints
-                            .into_iter()
-                            .zip(&outcomes)
-                            .filter(|(_, outcome)| matches!(outcome, RecordOutcome::Recorded(_)))
-                            .filter_map(|(print, _)| print)
-                            .collect();
-                        let rows: Vec<_> = new_prints.iter().map(|(row, _)| row.clone()).collect();
-                        match store.add_fingerprints(&rows).await {
-                            Ok(_) => crate::actioned::index_all(&actioned, &new_prints),
-                            Err(error) => {
-                                tracing::warn!(%error, "failed to store fingerprints of actioned content")
-                            }
-                        }
-                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
+                let outcomes = commit(&store, &batch).await;
+                // Keep this process's strike counts exact.
+                for ((item, decision), outcome) in batch.iter().zip(&outcomes) {
+                    if let (Ok(RecordOutcome::Recorded(_)), Some(account)) =
+                        (outcome, decision.account.as_ref())
+                        && let Some(id) =
+                            item.author.id.as_deref().or(item.author.handle.as_deref())
+                    {
+                        strikes.add(id, account.strikes_added);
+                    }
+                }
+                // Fingerprints of newly recorded actioned content, in one more commit.
+                let new_prints: Vec<_> = prints
+                    .into_iter()
+                    .zip(&outcomes)
+                    .filter(|(_, outcome)| matches!(outcome, Ok(RecordOutcome::Recorded(_))))
+                    .filter_map(|(print, _)| print)
+                    .collect();
+                if !new_prints.is_empty() {
+                    let rows: Vec<_> = new_prints.iter().map(|(row, _)| row.clone()).collect();
+                    match store.add_fingerprints(&rows).await {
+                        Ok(_) => crate::actioned::index_all(&actioned, &new_prints),
+                        Err(error) => {
+                            tracing::warn!(%error, "failed to store fingerprints of actioned content")
                         }
                     }
-                    Err(error) => {
-                        tracing::error!(%error, batch = batch.len(), "failed to store a batch of decisions");
-                        for reply in replies {
-                            let _ = reply.send(Err(error.to_string()));
-                        }
-                    }
+                }
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
                 }
             }
         });

@@ -74,5 +74,43 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         detail: error.to_string(),
         field: None,
     })?;
+    // Raw control characters are invalid JSON already; a NUL can only come escaped.
+    if bytes.windows(6).any(|window| window == b"\\u0000")
+        && let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_path(&tree, String::new())
+    {
+        return Err(ApiError::InvalidInput {
+            detail: format!(
+                "field `{field}`: contains a NUL character (U+0000), which is not allowed"
+            ),
+            field: Some(field),
+        });
+    }
     Ok(value)
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_path(item, format!("{path}[{index}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(key))
+            } else {
+                nul_path(item, join(key))
+            }
+        }),
+        _ => None,
+    }
 }

@@ -184,6 +184,91 @@ async fn callers_cannot_assert_the_engines_own_signals() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
+/// Issue 12 §2: a NUL character gave a 500 on PostgreSQL (text, id, author id, report reason,
+/// path parameters). It is refused with a 400 naming the field, on every backend alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_character_is_refused_with_the_field_named_on_every_backend() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        for (item, field) in [
+            (json!({"id": "n1", "text": "a\u{0}b"}), "text"),
+            (json!({"id": "n\u{0}1", "text": "ab"}), "id"),
+            (
+                json!({"id": "n1", "text": "ab", "author": {"id": "u\u{0}"}}),
+                "author.id",
+            ),
+        ] {
+            let (status, body) = app.post("/v1/content", &app.ingest, item).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{backend} {body}");
+            assert_eq!(body["field"], field, "{backend} {body}");
+        }
+        let (status, body) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": "n1", "text": "fine"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend} {body}");
+        let (status, body) = app
+            .post(
+                "/v1/reports",
+                &app.ingest,
+                json!({"content_id": "n1", "reason": "bad\u{0}reason"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend} {body}");
+        assert_eq!(body["field"], "reason", "{backend} {body}");
+        for path in ["/v1/content/n%001", "/v1/accounts/u%00", "/v1/queues?x=%00"] {
+            let (status, body) = app.get(path, &app.admin).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{backend} {path} {body}");
+            assert_eq!(body["type"], "urn:moderato:problem:invalid-input");
+        }
+    }
+}
+
+/// Issue 12 §2: decisions share a group commit, so one row the database refused (a NUL on
+/// PostgreSQL) failed 847 of 960 concurrent valid submissions. The writer now retries a failed
+/// batch one decision at a time. The bad item is built without the parser, as a future caller
+/// of the writer might.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_row_the_database_refuses_never_fails_its_neighbours() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let engine = moderato_engine::Engine::with_default_policy().unwrap();
+        let writer = moderato_server::writer::DecisionWriter::start(
+            app.store.clone(),
+            Default::default(),
+            std::sync::Arc::new(moderato_server::strikes::StrikeCache::default()),
+        );
+        let mut tasks = Vec::new();
+        for index in 0..300 {
+            let mut item: moderato_core::ContentItem = serde_json::from_value(
+                json!({"id": format!("w{index}"), "text": format!("ordinary post number {index}")}),
+            )
+            .unwrap();
+            if index == 150 {
+                item.text = "bad\u{0}row".into();
+            }
+            let decision = engine.decide(&item);
+            let writer = writer.clone();
+            tasks.push(tokio::spawn(async move {
+                (index, writer.record(item, decision, None).await)
+            }));
+        }
+        for task in tasks {
+            let (index, outcome) = task.await.unwrap();
+            if index != 150 {
+                assert!(outcome.is_ok(), "{backend}: item {index}: {outcome:?}");
+            } else if backend == "postgres" {
+                assert!(outcome.is_err(), "{backend}: the NUL row was stored");
+            }
+        }
+        let (status, body) = app.get("/v1/content/w299", &app.viewer).await;
+        assert_eq!(status, StatusCode::OK, "{backend} {body}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;
