@@ -276,16 +276,17 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         // Headers on every response: no framing (clickjacking of the console's review
-        // buttons), no referrer (task and decision ids stay on the server), no MIME sniffing,
-        // and a policy that forbids plugins, a foreign `<base>` and foreign form targets.
-        // Scripts and styles are not restricted yet: the vendored Swagger UI needs its inline
-        // bootstrap.
+        // buttons); no referrer to other sites (task and decision ids stay on the server;
+        // `no-referrer` would make browsers send `Origin: null` on the console's own forms,
+        // which the sign-in refuses); no MIME sniffing; and a policy that forbids plugins, a
+        // foreign `<base>` and foreign form targets. Scripts and styles are not restricted
+        // yet: the vendored Swagger UI needs its inline bootstrap.
         .layer(always(
             header::CONTENT_SECURITY_POLICY,
             "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
         ))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::REFERRER_POLICY, "same-origin"))
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())

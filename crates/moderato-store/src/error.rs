@@ -145,9 +145,9 @@ pub enum StoreError {
         /// When that lease expires or expired.
         lease_expires_at: Option<i64>,
     },
-    /// The person who made a decision tried to decide its appeal.
+    /// A person who made a decision on the content tried to decide its appeal.
     #[error(
-        "reviewer `{reviewer}` made the appealed decision and cannot decide appeal {appeal_id}"
+        "reviewer `{reviewer}` made a decision on this content and cannot decide appeal {appeal_id}"
     )]
     SameReviewer {
         /// The appeal.

@@ -367,7 +367,9 @@ impl Store {
                  WHERE t.queue = $1 AND t.status <> 'done' \
                  AND (t.status = 'open' OR t.lease_owner = $2 OR t.lease_expires_at IS NULL \
                       OR t.lease_expires_at <= $3) \
-                 AND (a.id IS NULL OR a.original_decider <> $4) \
+                 AND (a.id IS NULL OR (a.original_decider <> $4 AND NOT EXISTS \
+                      (SELECT 1 FROM decisions d WHERE d.content_id = t.content_id \
+                       AND d.decided_by = $4))) \
                  ORDER BY CASE WHEN t.status = 'claimed' AND t.lease_owner = $5 THEN 0 ELSE 1 END, \
                  t.priority DESC, t.created_at, t.id LIMIT 1",
             )
@@ -500,7 +502,18 @@ impl Store {
                 let original_decider: String = row
                     .try_get("original_decider")
                     .map_err(StoreError::database("read appeal"))?;
-                if original_decider == reviewer {
+                // Separation of duties covers the whole chain: whoever made any decision on
+                // this content (the appealed one, or a later change) may not decide its appeal.
+                let decided_in_chain = sqlx::query(
+                    "SELECT 1 AS found FROM decisions WHERE content_id = $1 AND decided_by = $2 LIMIT 1",
+                )
+                .bind(&task.content_id)
+                .bind(reviewer)
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(StoreError::database("read decision chain"))?
+                .is_some();
+                if original_decider == reviewer || decided_in_chain {
                     return Err(StoreError::SameReviewer {
                         appeal_id,
                         reviewer: reviewer.to_owned(),
@@ -519,6 +532,26 @@ impl Store {
                 reviewer: reviewer.to_owned(),
                 lease_owner: task.lease_owner.clone(),
                 lease_expires_at: task.lease_expires_at,
+            });
+        }
+        // A review acts on the decision in force: a task opened on a decision that another
+        // review has since replaced would otherwise overwrite the newer one and hide it.
+        let current: Option<String> =
+            sqlx::query("SELECT current_decision_id FROM content_items WHERE id = $1")
+                .bind(&task.content_id)
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(StoreError::database("read current decision"))?
+                .map(|row| row.try_get("current_decision_id"))
+                .transpose()
+                .map_err(StoreError::database("read current decision"))?
+                .flatten();
+        if let Some(current) = current
+            && current != task.decision_id
+        {
+            return Err(StoreError::DecisionNotCurrent {
+                decision_id: task.decision_id.clone(),
+                current_decision_id: current,
             });
         }
         for content_id in

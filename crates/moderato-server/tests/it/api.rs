@@ -269,6 +269,66 @@ async fn one_row_the_database_refuses_never_fails_its_neighbours() {
     }
 }
 
+/// Issue 12 §5: a moderator changed a held item (D1), then claimed and decided the appeal
+/// against the system's D0 and replaced their own D1, which vanished from the history. A review
+/// must act on the decision in force (409), and nobody who made a decision on the content may
+/// decide its appeal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviews_act_on_the_decision_in_force_and_appeals_skip_every_decider() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let (status, d0) = app
+            .post("/v1/content", &app.ingest, head_of_state_post("sod-1"))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend} {d0}");
+        let (status, appeal) = app
+            .post("/v1/appeals", &app.ingest, json!({"decision_id": d0["decision_id"], "appellant": "potus", "statement": "Context matters"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend} {appeal}");
+        // Alice takes the public-interest task and changes the decision: D1.
+        let (status, claimed) = app.get("/v1/queues/public_interest/next", &app.alice).await;
+        assert_eq!(status, StatusCode::OK, "{backend} {claimed}");
+        let task = claimed["task"]["id"].as_i64().unwrap();
+        let (status, d1) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.alice,
+                json!({"outcome": "overturn", "reason": "no violation in context"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{backend} {d1}");
+        // Alice made a decision on this content: the appeal is not hers to take.
+        let (status, _) = app.get("/v1/queues/appeals/next", &app.alice).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{backend}");
+        // Bob may take it, but D0 is no longer in force: deciding it is a conflict.
+        let (status, claimed) = app.get("/v1/queues/appeals/next", &app.bob).await;
+        assert_eq!(status, StatusCode::OK, "{backend} {claimed}");
+        let task = claimed["task"]["id"].as_i64().unwrap();
+        let (status, body) = app
+            .post(
+                &format!("/v1/reviews/{task}"),
+                &app.bob,
+                json!({"outcome": "uphold", "reason": "notice was right"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{backend} {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no longer current"),
+            "{backend} {body}"
+        );
+        // D1 stands, by Alice.
+        let (_, state) = app.get("/v1/content/sod-1", &app.ingest).await;
+        assert_eq!(
+            state["decision"]["decision_id"], d1["decision_id"],
+            "{backend} {state}"
+        );
+        assert_eq!(state["decided_by"], "alice", "{backend} {state}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;

@@ -721,7 +721,7 @@ async fn the_console_names_only_known_queues_and_refuses_framing() {
         let response = app.router.clone().oneshot(request).await.unwrap();
         let headers = response.headers();
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
-        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert!(
             headers["content-security-policy"]
