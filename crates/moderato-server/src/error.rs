@@ -193,6 +193,10 @@ pub fn from_store(context: &str, error: moderato_store::StoreError) -> ApiError 
             detail: error.to_string(),
             field: None,
         },
+        StoreError::NotTheAuthor { .. } => ApiError::InvalidInput {
+            detail: error.to_string(),
+            field: Some("appellant".into()),
+        },
         other => ApiError::internal(context, other),
     }
 }

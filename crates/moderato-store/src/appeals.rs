@@ -82,18 +82,24 @@ impl Store {
     /// most `window_days` old; it may have no open appeal. Decisions that
     /// restricted nothing can be appealed too. The task's priority is the
     /// decision's review priority, or 1.0.
+    ///
+    /// An appeal against a measure (any action above `allow`) must come from the author of the
+    /// content (the account it was stored under) where the content has one; a decision to leave
+    /// content up may be appealed by anyone who reported it. `filed_by` (the token that filed
+    /// it: the platform, or an admin acting for the author) is recorded in the audit entry.
     pub async fn create_appeal(
         &self,
         decision_id: &str,
         appellant: &str,
         statement: &str,
+        filed_by: &str,
         window_days: u32,
         now_ms: i64,
     ) -> Result<AppealRecord, StoreError> {
         let mut transaction = self.begin_write("create appeal").await?;
         let row = sqlx::query(
             "SELECT d.content_id, d.decided_by, d.created_at, d.decision_json, \
-             c.current_decision_id FROM decisions d \
+             c.current_decision_id, c.account_id FROM decisions d \
              LEFT JOIN content_items c ON c.id = d.content_id WHERE d.decision_id = $1",
         )
         .bind(decision_id)
@@ -112,6 +118,7 @@ impl Store {
         let decision_json: String = row.try_get("decision_json").map_err(read())?;
         let current_decision_id: Option<String> =
             row.try_get("current_decision_id").map_err(read())?;
+        let author: Option<String> = row.try_get("account_id").map_err(read())?;
         if current_decision_id.as_deref() != Some(decision_id) {
             return Err(StoreError::DecisionNotCurrent {
                 decision_id: decision_id.to_owned(),
@@ -143,6 +150,20 @@ impl Store {
         }
         let decision: serde_json::Value = serde_json::from_str(&decision_json)
             .map_err(StoreError::json("decisions.decision_json"))?;
+        // Only the author may contest a measure against their content; a decision to leave
+        // content up may also be contested by whoever reported it (DSA Art. 20).
+        let restricts = decision["action"]
+            .as_str()
+            .is_some_and(|action| action != "allow");
+        if restricts
+            && let Some(author) = author
+            && author != appellant
+        {
+            return Err(StoreError::NotTheAuthor {
+                appellant: appellant.to_owned(),
+                content_id,
+            });
+        }
         let priority = decision["review"]["priority"]
             .as_f64()
             .unwrap_or(DEFAULT_APPEAL_PRIORITY);
@@ -191,6 +212,7 @@ impl Store {
             "decision_id": decision_id,
             "content_id": content_id,
             "appellant": appellant,
+            "filed_by": filed_by,
             "statement_sha256": sha256_hex(statement.as_bytes()),
             "original_decider": original_decider,
             "task_id": task_id,

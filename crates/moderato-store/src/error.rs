@@ -145,6 +145,16 @@ pub enum StoreError {
         /// When that lease expires or expired.
         lease_expires_at: Option<i64>,
     },
+    /// Someone other than the content's author tried to appeal its decision.
+    #[error(
+        "appellant `{appellant}` is not the author of content `{content_id}`; only its author may appeal"
+    )]
+    NotTheAuthor {
+        /// Who tried to appeal.
+        appellant: String,
+        /// The content.
+        content_id: String,
+    },
     /// A person who made a decision on the content tried to decide its appeal.
     #[error(
         "reviewer `{reviewer}` made a decision on this content and cannot decide appeal {appeal_id}"

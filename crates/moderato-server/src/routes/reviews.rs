@@ -402,6 +402,7 @@ pub async fn create_appeal(
             &request.decision_id,
             &request.appellant,
             &request.statement,
+            &caller.name,
             window,
             now_ms(),
         )

@@ -329,6 +329,37 @@ async fn reviews_act_on_the_decision_in_force_and_appeals_skip_every_decider() {
     }
 }
 
+/// Issue 12 §13: the appeal route took any `appellant`. A measure is contested by the author
+/// of the content only; the filing token is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_author_appeals_a_measure_against_their_content() {
+    let app = TestApp::new("sqlite").await;
+    let (status, decision) = app
+        .post(
+            "/v1/content",
+            &app.ingest,
+            json!({"id": "ap-1", "text": "I will kill you tomorrow", "author": {"id": "u-77"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    assert_ne!(decision["action"], "allow", "{decision}");
+    let (status, body) = app
+        .post("/v1/appeals", &app.ingest, json!({"decision_id": decision["decision_id"], "appellant": "u-99", "statement": "restore it"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "appellant", "{body}");
+    let (status, body) = app
+        .post("/v1/appeals", &app.admin, json!({"decision_id": decision["decision_id"], "appellant": "u-77", "statement": "filed for the author by support"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let entries = app.store.audit_entries().await.unwrap();
+    let filed = entries
+        .iter()
+        .find(|entry| entry.kind == "appeal.created")
+        .expect("an appeal.created entry");
+    assert_eq!(filed.payload["filed_by"], "root", "{:?}", filed.payload);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;

@@ -50,14 +50,14 @@ async fn appeal_of_a_reviewed_decision_is_decided_by_someone_else() {
         );
 
         let replaced = store
-            .create_appeal("d1", "account-1", "unfair", 30, 4_000)
+            .create_appeal("d1", "account-1", "unfair", "platform", 30, 4_000)
             .await;
         assert!(
             matches!(replaced, Err(StoreError::DecisionNotCurrent { ref current_decision_id, .. }) if current_decision_id == "d2"),
             "{label}: {replaced:?}"
         );
         let appeal = store
-            .create_appeal("d2", "account-1", "it was a joke", 30, 4_000)
+            .create_appeal("d2", "account-1", "it was a joke", "platform", 30, 4_000)
             .await
             .unwrap();
         assert_eq!(
@@ -77,7 +77,7 @@ async fn appeal_of_a_reviewed_decision_is_decided_by_someone_else() {
             "{label}"
         );
         let twice = store
-            .create_appeal("d2", "account-1", "again", 30, 4_500)
+            .create_appeal("d2", "account-1", "again", "platform", 30, 4_500)
             .await;
         assert!(
             matches!(twice, Err(StoreError::AppealAlreadyOpen { appeal_id, .. }) if appeal_id == appeal.id),
@@ -206,28 +206,45 @@ async fn appeal_window_is_enforced_and_allow_decisions_can_be_appealed() {
             .await
             .unwrap();
 
-        let unknown = store.create_appeal("nope", "a", "s", 30, 2_000).await;
+        let unknown = store
+            .create_appeal("nope", "a", "s", "platform", 30, 2_000)
+            .await;
         assert!(
             matches!(unknown, Err(StoreError::UnknownDecision { ref decision_id }) if decision_id == "nope"),
             "{label}: {unknown:?}"
         );
         let closed_at = 1_000 + 30 * DAY_MS;
         let late = store
-            .create_appeal("d1", "account-1", "late", 30, closed_at + 1)
+            .create_appeal("d1", "account-1", "late", "platform", 30, closed_at + 1)
             .await;
         assert!(
             matches!(late, Err(StoreError::AppealWindowClosed { window_days: 30, closed_at: at, .. }) if at == closed_at),
             "{label}: {late:?}"
         );
+        // Issue 12 §13: only the author contests a measure against their content.
+        let stranger = store
+            .create_appeal("d1", "someone-else", "restore it", "platform", 30, 2_000)
+            .await;
+        assert!(
+            matches!(stranger, Err(StoreError::NotTheAuthor { ref appellant, .. }) if appellant == "someone-else"),
+            "{label}: {stranger:?}"
+        );
         let on_time = store
-            .create_appeal("d1", "account-1", "just in time", 30, closed_at)
+            .create_appeal("d1", "account-1", "just in time", "platform", 30, closed_at)
             .await
             .unwrap();
         assert_eq!(on_time.original_decider, "system", "{label}");
 
         // Appeals against non-action are allowed and take its review priority.
         let allow = store
-            .create_appeal("d2", "reporter-9", "should be removed", 30, 2_000)
+            .create_appeal(
+                "d2",
+                "reporter-9",
+                "should be removed",
+                "platform",
+                30,
+                2_000,
+            )
             .await
             .unwrap();
         let task = store.find_task(allow.task_id).await.unwrap().unwrap();
