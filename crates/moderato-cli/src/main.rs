@@ -107,6 +107,12 @@ enum Command {
         /// Largest accepted request body in bytes.
         #[arg(long, default_value_t = moderato_server::DEFAULT_BODY_LIMIT)]
         max_body_bytes: usize,
+        /// Most connections served at once (lowered to stay under the open-file limit); beyond it, 503 with Retry-After.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a client has to send a request's headers; also how long a keep-alive connection may idle.
+        #[arg(long, default_value_t = 10)]
+        header_timeout_secs: u64,
         /// Serve a demo feed at /demo, seeded with the bundled example posts.
         #[arg(long)]
         demo: bool,
@@ -270,6 +276,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store,
             bind,
             max_body_bytes,
+            max_connections,
+            header_timeout_secs,
             demo,
             ingest,
             stream,
@@ -277,6 +285,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &store,
             bind,
             max_body_bytes,
+            moderato_server::listen::ListenLimits {
+                max_connections,
+                header_read_timeout: std::time::Duration::from_secs(header_timeout_secs.max(1)),
+                ..Default::default()
+            },
             demo,
             (ingest == IngestMode::Nats).then_some(stream),
         ),

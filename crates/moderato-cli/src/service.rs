@@ -140,6 +140,7 @@ pub fn serve(
     store_args: &StoreArgs,
     bind: SocketAddr,
     body_limit: usize,
+    limits: moderato_server::listen::ListenLimits,
     demo: bool,
     ingest: Option<crate::stream::StreamArgs>,
 ) -> anyhow::Result<ExitCode> {
@@ -180,10 +181,13 @@ pub fn serve(
             "moderato listening on http://{bind} (policy {}@{}); API docs at http://{bind}/docs",
             policy.id, policy.version
         );
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(crate::stream::shutdown_signal())
-            .await
-            .context("server failed")?;
+        moderato_server::listen::serve(
+            listener,
+            app(state),
+            limits,
+            crate::stream::shutdown_signal(),
+        )
+        .await;
         Ok(ExitCode::SUCCESS)
     })
 }

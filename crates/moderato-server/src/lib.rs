@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod follow;
 pub mod ingest;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -274,6 +275,15 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::docs_router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
+        // A body must arrive within 30 s, and a whole request be answered within 60 s (408):
+        // a slow sender cannot hold a connection and a worker forever.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(30),
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(60),
+        ))
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         // Headers on every response: no framing (clickjacking of the console's review
         // buttons); no referrer to other sites (task and decision ids stay on the server;

@@ -40,3 +40,8 @@ pub fn record_decision(decision: &moderato_core::Decision, seconds: f64) {
     }
     metrics::histogram!("moderato_decision_seconds").record(seconds);
 }
+
+/// Counts a connection answered `503` because the listener was at its cap.
+pub fn connection_shed() {
+    metrics::counter!("moderato_connections_shed_total").increment(1);
+}

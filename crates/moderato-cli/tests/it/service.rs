@@ -22,8 +22,15 @@ fn free_port() -> u16 {
 // Callers kill and wait for the returned child; a failed start is killed and waited for here.
 #[allow(clippy::zombie_processes)]
 fn start_server(data: &Path, port: u16) -> Child {
+    start_server_with(data, port, &[])
+}
+
+// Callers kill and wait for the returned child; a failed start is killed and waited for here.
+#[allow(clippy::zombie_processes)]
+fn start_server_with(data: &Path, port: u16, extra: &[&str]) -> Child {
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_moderato"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
         .arg("--data-dir")
         .arg(data)
         .stdout(Stdio::null())
@@ -322,4 +329,60 @@ fn reading_commands_refuse_a_missing_database_and_create_nothing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(!folder.path().join("none.db").exists());
+}
+
+/// Issue 12 §3: idle connections were never closed and never capped; 300 idle sockets made
+/// `/healthz` time out. Beyond the cap a connection gets 503 with Retry-After at once, and idle
+/// connections are closed after the header timeout, after which the service answers again.
+#[test]
+fn idle_connections_are_capped_shed_and_closed() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let port = free_port();
+    let mut server = start_server_with(
+        &data,
+        port,
+        &["--max-connections", "8", "--header-timeout-secs", "2"],
+    );
+    let idle: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // At the cap: the next connection is shed with a problem document, not left hanging.
+    let started = Instant::now();
+    let (status, body) = http(port, "GET", "/healthz", None, None).unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("too many connections"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The idle connections are closed by the server after the header timeout.
+    for mut stream in idle {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buffer = [0u8; 64];
+        let read = stream.read(&mut buffer);
+        assert!(
+            matches!(read, Ok(0)) || read.is_err(),
+            "an idle connection stayed open: {read:?}"
+        );
+    }
+    let (status, _) = http(port, "GET", "/healthz", None, None).unwrap();
+    assert_eq!(status, 200);
+    // A keep-alive connection that goes quiet after a request is closed too.
+    let mut kept = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(kept, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    let _ = kept.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the keep-alive connection stayed open {:?}",
+        started.elapsed()
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
 }
