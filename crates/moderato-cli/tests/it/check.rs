@@ -211,9 +211,18 @@ fn odd_unicode_is_decided_and_explained_without_crashing() {
         "ﷺﷺ ﬃ Let's kill them all ﷺ",
         // Emoji ZWJ sequences around the match.
         "🏳️‍🌈 I'm going to kill you 👨‍👩‍👧",
-        "\u{feff}\u{0}\u{2028}\u{e0041}",
+        "\u{feff}\u{1}\u{2028}\u{e0041}",
         "",
     ];
+    // A NUL character is refused on every backend alike (issue 12 §2), naming the field.
+    let refused = check_rejected(
+        serde_json::json!({"id": "u", "text": "a\u{0}b"})
+            .to_string()
+            .as_bytes(),
+        &[],
+    );
+    assert!(refused.contains("field `text`"), "{refused}");
+    assert!(refused.contains("NUL"), "{refused}");
     for text in texts {
         let item = serde_json::json!({"id": "u", "text": text}).to_string();
         let decision = check_json(&item);
