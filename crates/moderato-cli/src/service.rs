@@ -402,8 +402,15 @@ pub fn report(
     let (start, end) = range(from, to, "from", "to")?;
     runtime()?.block_on(async {
         let store = store_args.open_existing().await?;
-        let report =
+        let mut report =
             moderato_server::accountability::transparency_report(&store, start, end).await?;
+        // The period as the user gave it: `--to` names the last day counted, not the day after;
+        // without dates the report covers everything stored, and says so.
+        report.from = from.map_or_else(|| "the first record".to_string(), str::to_string);
+        report.to = to.map_or_else(
+            || "now (all time)".to_string(),
+            |day| format!("{day} (inclusive)"),
+        );
         let text = match format {
             ReportFormat::Md => moderato_core::transparency::render_markdown(&report),
             ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

@@ -279,6 +279,11 @@ fn audit_export_dsa_export_and_report() {
     );
     let report = String::from_utf8(output.stdout).unwrap();
     assert!(report.contains("violence.glorification"), "{report}");
+    // Issue 12 §17: no dates means all time, and the report says so.
+    assert!(
+        report.contains("Period: the first record to now (all time)"),
+        "{report}"
+    );
     let output = moderato()
         .args(["report", "--format", "json", "--from", "2020-01-01"])
         .arg("--data-dir")
@@ -287,6 +292,22 @@ fn audit_export_dsa_export_and_report() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(json.is_object());
+    let all = json["totals"]["decisions"].as_u64().unwrap();
+    assert!(all > 0);
+    // `--to` includes that day and is printed as given.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let output = moderato()
+        .args([
+            "report", "--format", "json", "--from", &today, "--to", &today,
+        ])
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["from"], today.as_str());
+    assert_eq!(json["to"], format!("{today} (inclusive)"));
+    assert_eq!(json["totals"]["decisions"].as_u64(), Some(all), "{json}");
     let bad = moderato()
         .args(["report", "--from", "yesterday"])
         .arg("--data-dir")
