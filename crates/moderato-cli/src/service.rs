@@ -97,6 +97,13 @@ pub enum TokenCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// List tokens: id, name, role, creation time, revoked (never the tokens themselves).
+    List,
+    /// Revoke a token by id or name (it stops working within 30 seconds on a running server).
+    Revoke {
+        /// The token's id or name.
+        token: String,
+    },
 }
 
 /// `moderato audit ...`
@@ -207,7 +214,14 @@ pub fn token(store_args: &StoreArgs, command: TokenCommand) -> anyhow::Result<Ex
                 let name = name.unwrap_or_else(|| format!("{}-{}", role.as_str(), &token[4..12]));
                 let id = store
                     .create_token(&name, role.as_str(), &token, now_ms())
-                    .await?;
+                    .await
+                    .map_err(|error| match error {
+                        moderato_store::StoreError::InvalidTokenName { .. }
+                        | moderato_store::StoreError::TokenNameTaken { .. } => {
+                            anyhow::Error::from(exit::InputError(error.to_string()))
+                        }
+                        other => other.into(),
+                    })?;
                 eprintln!(
                     "created token {id} `{name}` with role {}; it is shown only once:",
                     role.as_str()
@@ -216,6 +230,48 @@ pub fn token(store_args: &StoreArgs, command: TokenCommand) -> anyhow::Result<Ex
                 Ok(ExitCode::SUCCESS)
             })
         }
+        TokenCommand::List => runtime()?.block_on(async {
+            let store = store_args.open_existing().await?;
+            println!(
+                "{:>4}  {:<24} {:<10} {:<24} status",
+                "id", "name", "role", "created"
+            );
+            for token in store.list_tokens().await? {
+                let created = chrono::DateTime::from_timestamp_millis(token.created_at)
+                    .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default();
+                println!(
+                    "{:>4}  {:<24} {:<10} {:<24} {}",
+                    token.id,
+                    token.name,
+                    token.role,
+                    created,
+                    if token.revoked { "revoked" } else { "active" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
+        TokenCommand::Revoke { token } => runtime()?.block_on(async {
+            let store = store_args.open_existing().await?;
+            let id = match token.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => store.token_id_by_name(&token).await?,
+            };
+            let revoked = match id {
+                Some(id) => store.revoke_token(id, "cli", now_ms()).await?,
+                None => false,
+            };
+            if !revoked {
+                return Err(exit::InputError(format!(
+                    "no active token `{token}` (see `moderato token list`)"
+                ))
+                .into());
+            }
+            eprintln!(
+                "revoked token `{token}`; a running server stops accepting it within 30 seconds"
+            );
+            Ok(ExitCode::SUCCESS)
+        }),
     }
 }
 

@@ -95,6 +95,14 @@ impl TokenCache {
             .map(|(caller, _)| caller.clone())
     }
 
+    /// Drops the cached lookups of a token, so a revocation through this process applies at
+    /// once (other processes see it when their entry expires).
+    pub fn forget(&self, token_id: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (caller, _)| caller.token_id != token_id);
+        }
+    }
+
     fn put(&self, key: String, caller: Caller) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {

@@ -68,6 +68,7 @@ impl Modify for BearerAuth {
         crate::routes::reviews::queues, crate::routes::reviews::claim_next, crate::routes::reviews::submit_review,
         crate::routes::reviews::create_appeal, crate::routes::reviews::get_appeal,
         crate::routes::accounts::standing, crate::routes::accounts::verify_audit,
+        crate::routes::accounts::list_tokens, crate::routes::accounts::revoke_token,
         crate::routes::policies::list, crate::routes::policies::upload, crate::routes::policies::activate, crate::routes::policies::diff,
     ),
     components(schemas(

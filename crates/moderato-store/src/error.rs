@@ -145,6 +145,22 @@ pub enum StoreError {
         /// When that lease expires or expired.
         lease_expires_at: Option<i64>,
     },
+    /// A token name is malformed or reserved.
+    #[error("token name `{name}` is not allowed: {reason}")]
+    InvalidTokenName {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A token with that name exists (or existed).
+    #[error(
+        "a token named `{name}` already exists; names are never reused, since reviews are recorded under them"
+    )]
+    TokenNameTaken {
+        /// The name.
+        name: String,
+    },
     /// Someone other than the content's author tried to appeal its decision.
     #[error(
         "appellant `{appellant}` is not the author of content `{content_id}`; only its author may appeal"

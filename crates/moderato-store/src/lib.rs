@@ -43,4 +43,4 @@ pub use reviews::{
     ReviewRecord, ReviewTask,
 };
 pub use store::{Backend, DATA_DIR_DATABASE_FILE, Store};
-pub use tokens::ApiToken;
+pub use tokens::{ApiToken, RESERVED_TOKEN_NAMES, TokenRecord};

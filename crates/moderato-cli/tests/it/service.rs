@@ -407,3 +407,33 @@ fn idle_connections_are_capped_shed_and_closed() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Issue 12 §15: `token list` and `token revoke`, as the README promised; names are unique
+/// and reserved names refused (exit 2).
+#[test]
+fn tokens_are_listed_and_revoked_from_the_cli() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let plain = token(&data, "moderator", "carol");
+    let run = |args: &[&str]| {
+        moderato()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let listed = run(&["token", "list"]);
+    assert!(listed.status.success());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains("carol") && text.contains("active"), "{text}");
+    assert!(!text.contains(&plain), "the list never shows a token");
+    for name in ["carol", "system"] {
+        let again = run(&["token", "create", "--role", "viewer", "--name", name]);
+        assert_eq!(again.status.code(), Some(2), "{name}");
+    }
+    assert!(run(&["token", "revoke", "carol"]).status.success());
+    let text = String::from_utf8_lossy(&run(&["token", "list"]).stdout).into_owned();
+    assert!(text.contains("revoked"), "{text}");
+    assert_eq!(run(&["token", "revoke", "carol"]).status.code(), Some(2));
+}

@@ -1,4 +1,4 @@
-//! Account standing (strikes, restrictions, notices) and audit verification.
+//! Account standing (strikes, restrictions, notices), audit verification and API tokens.
 //!
 //! Notices stay readable here after an account is suspended. This module must
 //! never alter the ledger or the audit chain.
@@ -52,4 +52,44 @@ pub async fn verify_audit(
         StatusCode::CONFLICT
     };
     Ok((status, Json(report)).into_response())
+}
+
+/// Every API token (never the token itself): id, name, role, creation time, revoked. Admin only.
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens",
+    responses((status = 200, body = Object), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    caller.require(&[], "list tokens")?;
+    let tokens = state
+        .store
+        .list_tokens()
+        .await
+        .map_err(|error| from_store("list tokens", error))?;
+    Ok(Json(tokens).into_response())
+}
+
+/// Revokes a token (204); it stops working within 30 seconds. Admin only.
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    caller.require(&[], "revoke tokens")?;
+    let revoked = state
+        .store
+        .revoke_token(id, &caller.name, crate::now_ms())
+        .await
+        .map_err(|error| from_store("revoke token", error))?;
+    if revoked {
+        state.tokens.forget(id);
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::NotFound(format!("no active token {id}")))
+    }
 }

@@ -12,7 +12,7 @@ pub mod reviews;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/policies/{version_action}", post(policies::activate))
         .route("/v1/policies/{a}/diff/{b}", get(policies::diff))
         .route("/v1/audit/verify", get(accounts::verify_audit))
+        .route("/v1/tokens", get(accounts::list_tokens))
+        .route("/v1/tokens/{id}", delete(accounts::revoke_token))
 }
 
 /// Reads a body, turning an over-long body into 413 and other failures into 400.

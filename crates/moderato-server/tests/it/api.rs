@@ -360,6 +360,62 @@ async fn only_the_author_appeals_a_measure_against_their_content() {
     assert_eq!(filed.payload["filed_by"], "root", "{:?}", filed.payload);
 }
 
+/// Issue 12 §15 and §9: tokens are listed and revoked by an admin (the README promised it);
+/// names are unique and `system` is reserved, so no token can pass for the engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_and_revoke_tokens_and_names_stay_unique() {
+    let app = TestApp::new("sqlite").await;
+    let (status, _) = app.get("/v1/tokens", &app.alice).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, tokens) = app.get("/v1/tokens", &app.admin).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let listed = tokens.as_array().unwrap();
+    assert!(
+        listed.iter().any(|token| token["name"] == "alice"),
+        "{tokens}"
+    );
+    assert!(
+        !tokens.to_string().contains(&app.alice),
+        "a listing never shows a token"
+    );
+    let viewer_id = listed
+        .iter()
+        .find(|token| token["role"] == "viewer")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = app.get("/v1/queues", &app.viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = app
+        .send(
+            "DELETE",
+            &format!("/v1/tokens/{viewer_id}"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Revoked through this process: refused at once, not after the cache expires.
+    let (status, _) = app.get("/v1/queues", &app.viewer).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app
+        .send(
+            "DELETE",
+            &format!("/v1/tokens/{viewer_id}"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for name in ["alice", "system", "SYSTEM", "bad name", ""] {
+        let created = app
+            .store
+            .create_token(name, "moderator", &format!("mod_{name}_x"), 1)
+            .await;
+        assert!(created.is_err(), "{name:?} was accepted");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;
