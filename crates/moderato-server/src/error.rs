@@ -200,3 +200,65 @@ pub fn from_store(context: &str, error: moderato_store::StoreError) -> ApiError 
         other => ApiError::internal(context, other),
     }
 }
+
+/// Turns the errors axum and tower answer by themselves under `/v1` (a path parameter that is
+/// not a number, a method the route lacks (405), an unknown route, a body timeout) into RFC
+/// 9457 problem documents like every other API error, keeping their status and text.
+pub async fn problem_documents(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/v1");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"));
+    if is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let (slug, title) = match status {
+        StatusCode::BAD_REQUEST => ("invalid-input", "Invalid input"),
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "Request timeout"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Payload too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Unsupported media type"),
+        _ if status.is_server_error() => ("internal", "Internal error"),
+        _ => ("error", "Error"),
+    };
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let problem = Problem {
+        problem_type: format!("urn:moderato:problem:{slug}"),
+        title: title.to_string(),
+        status: status.as_u16(),
+        detail,
+        field: None,
+        errors: None,
+    };
+    let mut rebuilt = (status, axum::Json(problem)).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            rebuilt.headers_mut().insert(name, value.clone());
+        }
+    }
+    rebuilt.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    rebuilt
+}

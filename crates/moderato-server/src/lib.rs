@@ -285,6 +285,7 @@ pub fn app(state: AppState) -> Router {
             std::time::Duration::from_secs(60),
         ))
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
+        .layer(axum::middleware::from_fn(error::problem_documents))
         // Headers on every response: no framing (clickjacking of the console's review
         // buttons); no referrer to other sites (task and decision ids stay on the server;
         // `no-referrer` would make browsers send `Origin: null` on the console's own forms,

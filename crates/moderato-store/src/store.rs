@@ -68,6 +68,10 @@ impl Store {
         })?;
         let file = dir.join(DATA_DIR_DATABASE_FILE);
         let url = format!("sqlite://{}?mode=rwc", file.display());
+        // The database holds personal data (authors, reports, appeal statements): readable by
+        // its owner only. Created first so SQLite's WAL and shared-memory files, which take the
+        // database file's mode, are private too.
+        restrict_to_owner(&file)?;
         Store::connect_with(&url, true).await
     }
 
@@ -176,4 +180,20 @@ impl Store {
             }
         }
     }
+}
+
+/// Creates `file` if missing and makes it readable and writable by its owner only (0600).
+fn restrict_to_owner(file: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |source| StoreError::CreateDataDir {
+        path: file.to_path_buf(),
+        source,
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(failed)?;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(failed)
 }

@@ -415,6 +415,13 @@ fn tokens_are_listed_and_revoked_from_the_cli() {
     let folder = tempfile::tempdir().unwrap();
     let data = folder.path().join("data");
     let plain = token(&data, "moderator", "carol");
+    // Issue 12 §9: the database holds personal data and is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("moderato.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     let run = |args: &[&str]| {
         moderato()
             .args(args)

@@ -174,7 +174,9 @@ pub async fn submit_batch(
 ) -> Result<Json<Vec<BatchResult>>, ApiError> {
     caller.require(&[Role::Ingest], "submit content")?;
     let bytes = body_bytes(body, state.config.body_limit)?;
-    let items: Vec<serde_json::Value> = parse_json(&bytes)?;
+    // Each item stays as it was sent, so it is parsed exactly as the single route parses it
+    // (duplicate keys refused, not silently collapsed by an intermediate `Value`).
+    let items: Vec<Box<serde_json::value::RawValue>> = parse_json(&bytes)?;
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::InvalidInput {
             detail: format!(
@@ -187,7 +189,7 @@ pub async fn submit_batch(
     let engine = state.engines.active();
     let mut results = Vec::with_capacity(items.len());
     for (index, value) in items.into_iter().enumerate() {
-        let raw = value.to_string();
+        let raw = value.get().to_string();
         let parsed = engine.parse(&raw);
         let result = match (parsed, &state.ingest) {
             (Ok(item), Some(ingest)) => BatchResult {

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::pages::{check_csrf, forbidden, render, session, to_login, user_label};
 use crate::AppState;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::routes::policies::{PolicyDiff, policy_diff, policy_replay};
 
@@ -238,6 +239,15 @@ pub async fn replay(
     };
     if !check_csrf(&session, &form.csrf) {
         return forbidden("missing or wrong CSRF token");
+    }
+    // The same roles as reading policies through the API; checked here too, not only at
+    // sign-in, so a role added to the console later cannot run replays by accident.
+    if session
+        .caller
+        .require(&[Role::Viewer, Role::Moderator], "replay policies")
+        .is_err()
+    {
+        return forbidden("your role may not replay policies");
     }
     let limit = form
         .limit

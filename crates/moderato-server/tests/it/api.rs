@@ -119,6 +119,24 @@ async fn bad_input_gets_precise_problems() {
     // Nothing was stored by the failures.
     let (status, _) = app.get("/v1/content/1", &app.viewer).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Issue 12 §9: what axum answers by itself is a problem document too.
+    for (method, path, expected) in [
+        ("GET", "/v1/appeals/not-a-number", StatusCode::BAD_REQUEST),
+        ("DELETE", "/v1/content", StatusCode::METHOD_NOT_ALLOWED),
+        ("GET", "/v1/no-such-route", StatusCode::NOT_FOUND),
+    ] {
+        let (status, body, content_type) = app.send(method, path, Some(&app.admin), None).await;
+        assert_eq!(status, expected, "{method} {path} {body}");
+        assert_eq!(content_type, "application/problem+json", "{method} {path}");
+        assert_eq!(body["status"], expected.as_u16(), "{body}");
+        assert!(
+            body["type"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:moderato:problem:"),
+            "{body}"
+        );
+    }
 }
 
 /// Issue 12 §4: a caller asserted `violence.imminence: 1` under `builtin:rules` and turned a
@@ -427,6 +445,26 @@ async fn batch_decides_each_item() {
     assert_eq!(body[1]["status"], 400);
     assert!(body[1]["error"].as_str().unwrap().contains("text"));
     assert_eq!(body[2]["decision"]["action"], "remove");
+    // Issue 12 §9: a duplicate key is refused in a batch as it is on the single route.
+    let (status, body, _) = app
+        .send(
+            "POST",
+            "/v1/content:batch",
+            Some(&app.ingest),
+            Some(r#"[{"id": "d1", "text": "hello", "text": "I will kill you"}, {"id": "d2", "text": "fine"}]"#.into()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0]["status"], 400, "{body}");
+    assert!(
+        body[0]["error"].as_str().unwrap().contains("duplicate"),
+        "{body}"
+    );
+    assert_eq!(body[1]["status"], 201, "{body}");
+    let (single, _) = app
+        .post("/v1/content", &app.ingest, json!({"id": "d3", "text": "x"}))
+        .await;
+    assert_eq!(single, StatusCode::CREATED);
     let too_many: Vec<_> = (0..1001)
         .map(|index| json!({"id": format!("x{index}"), "text": "hi"}))
         .collect();
