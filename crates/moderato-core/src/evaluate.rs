@@ -114,26 +114,7 @@ pub fn evaluate_with_missing(
         .map(|m| m.rule.strike_weight.max(1))
         .max()
         .unwrap_or(0);
-    let account = (strikes_added > 0).then(|| {
-        let total = item.author.prior_strikes.saturating_add(strikes_added);
-        let measure = policy
-            .strikes
-            .ladder
-            .iter()
-            .rev()
-            .find(|step| step.at <= total)
-            .map(|step| AccountMeasure {
-                action: step.action,
-                duration_days: step.duration_days,
-                permanent: step.duration_days.is_none(),
-            });
-        AccountOutcome {
-            strikes_added,
-            strikes_total: total,
-            strike_expiry_days: policy.strikes.expiry_days,
-            measure,
-        }
-    });
+    let account = account_outcome(policy, item.author.prior_strikes, strikes_added);
 
     let mut actions: Vec<Action> = matched
         .iter()
@@ -339,6 +320,35 @@ fn collect_scores(item: &ContentItem, signals: &[Signal]) -> BTreeMap<String, (f
         }
     }
     scores
+}
+
+/// The account outcome of `strikes_added` new strikes on top of `prior_strikes`, through the
+/// pack's ladder; none without new strikes. Engine decisions and reviews share it.
+pub(crate) fn account_outcome(
+    policy: &Policy,
+    prior_strikes: u32,
+    strikes_added: u32,
+) -> Option<AccountOutcome> {
+    (strikes_added > 0).then(|| {
+        let total = prior_strikes.saturating_add(strikes_added);
+        let measure = policy
+            .strikes
+            .ladder
+            .iter()
+            .rev()
+            .find(|step| step.at <= total)
+            .map(|step| AccountMeasure {
+                action: step.action,
+                duration_days: step.duration_days,
+                permanent: step.duration_days.is_none(),
+            });
+        AccountOutcome {
+            strikes_added,
+            strikes_total: total,
+            strike_expiry_days: policy.strikes.expiry_days,
+            measure,
+        }
+    })
 }
 
 pub(crate) fn round2(value: f64) -> f64 {

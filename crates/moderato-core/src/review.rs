@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::{AccountAction, Action, ContentAction};
 use crate::content::ContentItem;
-use crate::decision::{Decision, Review};
-use crate::evaluate::{Matched, build_dsa, build_effects, build_notice};
+use crate::decision::{Decision, Notice, Review};
+use crate::evaluate::{Matched, account_outcome, build_dsa, build_effects, build_notice};
 use crate::policy::{Policy, content_action_of};
 
 /// What the reviewer decided.
@@ -162,12 +162,31 @@ pub fn apply_review(
             actions: actions.clone(),
         }],
     };
+    // A strike in the review's actions goes through the same ladder as an engine decision:
+    // the original's outcome where it had one, else a new one with the rule's weight.
     let keeps_strike = actions.contains(&Action::Account(AccountAction::Strike));
-    let account = if keeps_strike {
+    let account = if !keeps_strike {
+        None
+    } else if original.account.is_some() {
         original.account.clone()
     } else {
-        None
+        let weight = primary.map_or(1, |rule| rule.strike_weight.max(1));
+        account_outcome(policy, item.author.prior_strikes, weight)
     };
+    // The exception's record follows what the reviewer decided: a post no longer kept up
+    // behind a notice was not kept up by the exception.
+    if let Some(assessment) = public_interest.as_mut()
+        && assessment.applied
+        && action != ContentAction::PublicInterestNotice
+    {
+        assessment.applied = false;
+        assessment.reason = format!(
+            "reviewer {}: not applied; the review decided {}",
+            review.reviewer,
+            action.as_str()
+        );
+    }
+    let reason = sentence(review.reason);
     if let Some(measure) = account
         .as_ref()
         .and_then(|outcome| outcome.measure.as_ref())
@@ -204,12 +223,29 @@ pub fn apply_review(
             );
             notice.author = notice.author.replace(
                 "This was detected and decided automatically.",
-                &format!(
-                    "A moderator reviewed this decision: {}",
-                    review.reason.trim()
-                ),
+                &format!("A moderator reviewed this decision: {reason}"),
             );
             notice
+        })
+        .or_else(|| {
+            // A reversal is news for the author too: say what changed and why.
+            let restricted = original.action != ContentAction::Allow || original.account.is_some();
+            restricted.then(|| Notice {
+                viewer: String::new(),
+                author: format!(
+                    "A moderator reviewed the decision {} on your {} `{}` and reversed it: {reason} The {} is no longer restricted{}. This is decision {}.",
+                    original.decision_id,
+                    item.kind.as_str(),
+                    item.id,
+                    item.kind.as_str(),
+                    if original.account.is_some() {
+                        ", and the strike it gave your account is withdrawn"
+                    } else {
+                        ""
+                    },
+                    review.decision_id
+                ),
+            })
         });
     let dsa = primary
         .filter(|_| !matched.is_empty() && action != ContentAction::Allow)
@@ -244,4 +280,14 @@ pub fn apply_review(
         errors: Vec::new(),
         missing_signals: original.missing_signals.clone(),
     })
+}
+
+/// A reviewer's reason as a sentence: trimmed, ending in a full stop (or its own `!`/`?`).
+fn sentence(reason: &str) -> String {
+    let trimmed = reason.trim();
+    if trimmed.ends_with(['.', '!', '?']) {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}.")
+    }
 }

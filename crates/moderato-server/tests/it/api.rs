@@ -434,6 +434,92 @@ async fn admins_list_and_revoke_tokens_and_names_stay_unique() {
     }
 }
 
+/// Issue 12 §10–12: a reviewer's strike was dropped (`account: null`, no strike row); a human
+/// change to a public-interest case kept `applied: true`; a reversal told the author nothing;
+/// reasons were glued into notices without punctuation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviews_apply_strikes_clear_the_exception_and_tell_the_author() {
+    let app = TestApp::new("sqlite").await;
+    // §11: a reported post the engine allowed; the moderator removes it with a strike.
+    let (_, allowed) = app
+        .post("/v1/content", &app.ingest, json!({"id": "r1", "text": "a perfectly ordinary sentence", "author": {"id": "user-r"}}))
+        .await;
+    assert_eq!(allowed["action"], "allow", "{allowed}");
+    let (status, _) = app
+        .post(
+            "/v1/reports",
+            &app.ingest,
+            json!({"content_id": "r1", "reason": "harassment in context"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, claimed) = app.get("/v1/queues/reports/next", &app.alice).await;
+    let task = claimed["task"]["id"].as_i64().unwrap();
+    let (status, changed) = app
+        .post(
+            &format!("/v1/reviews/{task}"),
+            &app.alice,
+            json!({"outcome": "change", "actions": ["remove", "strike"], "reason": "targeted harassment"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["account"]["strikes_added"], 1, "{changed}");
+    let (_, standing) = app.get("/v1/accounts/user-r", &app.viewer).await;
+    assert_eq!(standing["active_strikes"], 1, "{standing}");
+
+    // §10: the public-interest case, removed by a person: the exception is not applied.
+    let (_, notice) = app
+        .post("/v1/content", &app.ingest, head_of_state_post("pi-1"))
+        .await;
+    assert_eq!(notice["public_interest"]["applied"], true, "{notice}");
+    let (_, claimed) = app.get("/v1/queues/public_interest/next", &app.alice).await;
+    let task = claimed["task"]["id"].as_i64().unwrap();
+    let (status, removed) = app
+        .post(
+            &format!("/v1/reviews/{task}"),
+            &app.alice,
+            json!({"outcome": "change", "actions": ["remove"], "reason": "imminent in context"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{removed}");
+    assert_eq!(removed["action"], "remove");
+    assert_eq!(removed["public_interest"]["applied"], false, "{removed}");
+    assert!(
+        removed["notice"]["author"]
+            .as_str()
+            .unwrap()
+            .contains("Public-interest exception: reviewer alice: not applied"),
+        "{removed}"
+    );
+    // §12: the author appeals; Bob reverses; the author is told, in sentences.
+    let (status, appeal) = app
+        .post("/v1/appeals", &app.ingest, json!({"decision_id": removed["decision_id"], "appellant": "potus", "statement": "It was a warning"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appeal}");
+    let (_, claimed) = app.get("/v1/queues/appeals/next", &app.bob).await;
+    let task = claimed["task"]["id"].as_i64().unwrap();
+    let (status, reversed) = app
+        .post(
+            &format!("/v1/reviews/{task}"),
+            &app.bob,
+            json!({"outcome": "overturn", "reason": "no violation in context"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reversed}");
+    let told = reversed["notice"]["author"]
+        .as_str()
+        .expect("a notice for the author");
+    assert!(
+        told.contains("reversed it: no violation in context. "),
+        "{told}"
+    );
+    let (_, standing) = app.get("/v1/accounts/potus", &app.viewer).await;
+    assert!(
+        standing["notices"].to_string().contains("reversed it"),
+        "{standing}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_decides_each_item() {
     let app = TestApp::new("sqlite").await;
