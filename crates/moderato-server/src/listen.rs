@@ -64,7 +64,7 @@ const SHED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 Content-Type: application/problem+json\r\n\
 Retry-After: 1\r\n\
 Connection: close\r\n\
-Content-Length: 119\r\n\r\n\
+Content-Length: 118\r\n\r\n\
 {\"type\":\"urn:moderato:problem:unavailable\",\"title\":\"Service Unavailable\",\"status\":503,\"detail\":\"too many connections\"}";
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests
