@@ -416,24 +416,30 @@ impl Store {
                 && previous_owner
                     .as_deref()
                     .is_some_and(|owner| owner != reviewer);
-            let payload = serde_json::json!({
-                "task_id": task.id,
-                "queue": task.queue,
-                "kind": task.kind,
-                "decision_id": task.decision_id,
-                "appeal_id": task.appeal_id,
-                "reviewer": reviewer,
-                "lease_expires_at": lease_expires_at,
-                "expired_lease_of": if taken_over { previous_owner } else { None },
-            });
-            append_audit(
-                &mut transaction,
-                "task.claimed",
-                &task.content_id,
-                &payload,
-                now_ms,
-            )
-            .await?;
+            // Claiming again a task one already holds only renews the lease: no new entry,
+            // so polling a queue cannot flood the audit log.
+            let renewed =
+                previous_status == "claimed" && previous_owner.as_deref() == Some(reviewer);
+            if !renewed {
+                let payload = serde_json::json!({
+                    "task_id": task.id,
+                    "queue": task.queue,
+                    "kind": task.kind,
+                    "decision_id": task.decision_id,
+                    "appeal_id": task.appeal_id,
+                    "reviewer": reviewer,
+                    "lease_expires_at": lease_expires_at,
+                    "expired_lease_of": if taken_over { previous_owner } else { None },
+                });
+                append_audit(
+                    &mut transaction,
+                    "task.claimed",
+                    &task.content_id,
+                    &payload,
+                    now_ms,
+                )
+                .await?;
+            }
             transaction
                 .commit()
                 .await

@@ -114,6 +114,7 @@ async fn report_claim_lease_and_overturn_withdraws_strikes_and_resolves_reports(
                 .is_none(),
             "{label}"
         );
+        let entries_before = store.audit_entries().await.unwrap().len();
         let reclaimed = store
             .claim_next_task("reports", "alice", LEASE_MS, 5_000)
             .await
@@ -122,6 +123,12 @@ async fn report_claim_lease_and_overturn_withdraws_strikes_and_resolves_reports(
         assert_eq!(
             (reclaimed.id, reclaimed.lease_expires_at),
             (task_id, Some(5_000 + LEASE_MS)),
+            "{label}"
+        );
+        // Issue 12 §8: renewing one's own lease appends no audit entry.
+        assert_eq!(
+            store.audit_entries().await.unwrap().len(),
+            entries_before,
             "{label}"
         );
         let reports = store
