@@ -300,7 +300,7 @@ async fn report_claim_lease_and_overturn_withdraws_strikes_and_resolves_reports(
                 "decision.recorded",
                 "report.created",
                 "report.created",
-                "task.claimed",
+                // Alice's claim and Bob's takeover; Alice renewing her own lease adds nothing.
                 "task.claimed",
                 "task.claimed",
                 "decision.recorded",
