@@ -286,6 +286,26 @@ pub const MAX_CONDITION_DEPTH: usize = 32;
 /// Most tokens (operands and operators) in one condition.
 pub const MAX_CONDITION_TOKENS: usize = 512;
 
+/// A plain name: 1 to 64 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or
+/// digit (so never `..` or a path).
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !name.contains("..")
+}
+
+/// A pack file's name: `NAME.toml` or `lexicons/NAME.toml` with a plain NAME.
+fn is_pack_file_name(name: &str) -> bool {
+    let file = name
+        .strip_prefix(super::lexicon::LEXICON_DIR)
+        .unwrap_or(name);
+    file.strip_suffix(".toml").is_some_and(is_plain_name)
+}
+
 /// Refuses a pack too large to load safely, before anything is parsed.
 fn check_pack_size(files: &BTreeMap<String, String>) -> Result<(), PolicyError> {
     let bytes: usize = files
@@ -432,6 +452,16 @@ pub fn load_policy(
             });
             continue;
         }
+        if !is_pack_file_name(name) {
+            diagnostics.push(PolicyDiagnostic {
+                file: name.clone(),
+                line: None,
+                column: None,
+                field: None,
+                message: "a pack file is named `NAME.toml` or `lexicons/NAME.toml` (letters, digits, `.`, `_`, `-`); no other folders, no `..`".into(),
+            });
+            continue;
+        }
         if name == MANIFEST_FILE || name.starts_with(super::lexicon::LEXICON_DIR) {
             continue;
         }
@@ -508,11 +538,19 @@ pub fn load_policy(
         text: manifest_text,
         diagnostics: Vec::new(),
     };
-    if manifest.id.get_ref().trim().is_empty() {
-        collector.at(manifest.id.span(), "id", "must not be empty");
-    }
-    if manifest.version.get_ref().trim().is_empty() {
-        collector.at(manifest.version.span(), "version", "must not be empty");
+    // Ids and versions name stored versions, URLs (`/v1/policies/{version}`) and exported
+    // files: plain names only, never paths.
+    for (field, value) in [("id", &manifest.id), ("version", &manifest.version)] {
+        if !is_plain_name(value.get_ref()) {
+            collector.at(
+                value.span(),
+                field,
+                format!(
+                    "`{}` is not a valid {field}: use 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+                    value.get_ref()
+                ),
+            );
+        }
     }
     if *manifest.appeal_window_days.get_ref() < 180 {
         collector.at(

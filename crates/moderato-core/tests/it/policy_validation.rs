@@ -290,3 +290,43 @@ fn packs_are_bounded_in_files_bytes_rules_and_claims() {
         error.diagnostics
     );
 }
+
+/// Issue 12 §9: versions and file names like `../../etc/passwd` were accepted.
+#[test]
+fn ids_versions_and_file_names_are_plain_names() {
+    for version in ["../../etc/passwd", "a/b", "", "..", "v 1"] {
+        let manifest = MANIFEST.replace("version = \"1\"", &format!("version = \"{version}\""));
+        let files = BTreeMap::from([
+            ("policy.toml".to_string(), manifest),
+            ("rules.toml".to_string(), RULES.to_string()),
+        ]);
+        let error = load_policy(&files, SIGNALS).unwrap_err();
+        assert!(
+            error
+                .diagnostics
+                .iter()
+                .any(|d| d.field.as_deref() == Some("version")),
+            "{version:?}: {:?}",
+            error.diagnostics
+        );
+    }
+    for name in [
+        "../../etc/passwd.toml",
+        "sub/rules.toml",
+        "lexicons/../x.toml",
+        ".hidden.toml",
+    ] {
+        let mut files = pack(RULES);
+        files.insert(name.to_string(), String::new());
+        let error = load_policy(&files, SIGNALS).unwrap_err();
+        assert!(
+            error.diagnostics.iter().any(|d| d.file == name),
+            "{name}: {:?}",
+            error.diagnostics
+        );
+    }
+    let mut files = pack(RULES);
+    files.insert("lexicons/extra-terms.toml".into(), String::new());
+    files.insert("more_rules.v2.toml".into(), String::new());
+    load_policy(&files, SIGNALS).expect("plain names load");
+}
