@@ -201,10 +201,32 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             exit::code_for(&error)
         }
     }
+}
+
+/// The error and its causes on one line, each said once. Database drivers repeat their
+/// cause's text in their own and end it with the database server's source line (`at line
+/// 948`), which means nothing to a user.
+fn describe(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let mut text = cause.to_string();
+        if let Some(index) = text.rfind(" at line ")
+            && text[index + " at line ".len()..]
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            text.truncate(index);
+        }
+        if text.is_empty() || parts.last().is_some_and(|last| last.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
 }
 
 fn build_engine(args: &PolicyArgs) -> anyhow::Result<Engine> {

@@ -60,6 +60,23 @@ impl StoreArgs {
         self.open().await
     }
 
+    /// Opens the store for a command that writes (`serve`, `worker`): a PostgreSQL database
+    /// that does not exist yet is created, and said so.
+    pub async fn open_creating(&self) -> anyhow::Result<Store> {
+        match &self.database_url {
+            Some(url) if url.starts_with("postgres") => {
+                let (store, created) = Store::connect_creating(url)
+                    .await
+                    .context("failed to open the database")?;
+                if created {
+                    eprintln!("created the PostgreSQL database named in --database-url");
+                }
+                Ok(store)
+            }
+            _ => self.open().await,
+        }
+    }
+
     /// Opens the store.
     pub async fn open(&self) -> anyhow::Result<Store> {
         match &self.database_url {
@@ -153,7 +170,7 @@ pub fn serve(
 ) -> anyhow::Result<ExitCode> {
     init_tracing("info,tower_http=warn,sqlx=warn");
     runtime()?.block_on(async {
-        let store = store_args.open().await?;
+        let store = store_args.open_creating().await?;
         let config = ServerConfig {
             body_limit,
             demo,

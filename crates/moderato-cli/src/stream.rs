@@ -90,7 +90,7 @@ async fn open_streams(
 pub fn worker(store: &crate::service::StoreArgs, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     init_tracing("info,sqlx=warn,async_nats=warn");
     runtime()?.block_on(async {
-        let store = store.open().await?;
+        let store = store.open_creating().await?;
         let state = prepare_state(store, ServerConfig::default())
             .await
             .context("failed to prepare the worker")?;

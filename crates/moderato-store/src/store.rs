@@ -59,6 +59,38 @@ impl Store {
         Store::connect_with(url, false).await
     }
 
+    /// [`Store::connect`], creating a PostgreSQL database that does not exist yet (for the
+    /// commands that write: `serve`, `worker`). Returns the store and whether it created the
+    /// database. The server's maintenance database `postgres` is used to create it.
+    pub async fn connect_creating(url: &str) -> Result<(Store, bool), StoreError> {
+        match Store::connect(url).await {
+            Err(StoreError::Database {
+                source: sqlx::Error::Database(error),
+                ..
+            }) if error.code().as_deref() == Some("3D000") => {
+                let mut maintenance =
+                    url::Url::parse(url).map_err(|error| StoreError::InvalidStoredValue {
+                        what: "database url",
+                        message: error.to_string(),
+                    })?;
+                let name = maintenance.path().trim_start_matches('/').to_string();
+                maintenance.set_path("/postgres");
+                sqlx::any::install_default_drivers();
+                let pool = sqlx::AnyPool::connect(maintenance.as_str())
+                    .await
+                    .map_err(StoreError::database("connect to the maintenance database"))?;
+                let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                    .execute(&pool)
+                    .await
+                    .map_err(StoreError::database("create database"))?;
+                pool.close().await;
+                Ok((Store::connect(url).await?, true))
+            }
+            other => other.map(|store| (store, false)),
+        }
+    }
+
     /// Creates `dir` if needed and opens the SQLite database `moderato.db`
     /// inside it in WAL journal mode.
     pub async fn open_data_dir(dir: &Path) -> Result<Store, StoreError> {

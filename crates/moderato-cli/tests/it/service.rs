@@ -444,3 +444,53 @@ fn tokens_are_listed_and_revoked_from_the_cli() {
     assert!(text.contains("revoked"), "{text}");
     assert_eq!(run(&["token", "revoke", "carol"]).status.code(), Some(2));
 }
+
+/// Issue 12 §16: `serve` on a PostgreSQL database that does not exist yet creates it (reading
+/// commands never do), and database errors print once, without the server's source lines.
+#[test]
+fn serve_creates_a_missing_postgres_database_and_errors_print_once() {
+    let Ok(base) = std::env::var("MODERATO_TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED: MODERATO_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let name = format!(
+        "moderato_created_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let (server_part, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{server_part}/{name}");
+    // A reading command refuses, naming the database once, without "at line".
+    let output = moderato()
+        .args(["report", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("does not exist").count(), 1, "{stderr}");
+    assert!(!stderr.contains("at line"), "{stderr}");
+    let folder = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = start_server_with(folder.path(), port, &["--database-url", &url]);
+    let (status, _) = http(port, "GET", "/readyz", None, None).unwrap();
+    assert_eq!(status, 200);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&base).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+    });
+}
