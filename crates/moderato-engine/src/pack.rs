@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use moderato_core::Policy;
+use moderato_core::policy::MANIFEST_FILE;
 
 use crate::error::EngineError;
 
@@ -82,6 +83,17 @@ pub fn default_pack_files() -> BTreeMap<String, String> {
 /// its `lexicons/` folder (named `lexicons/<file>.toml`).
 pub fn read_pack_files(path: &Path) -> Result<BTreeMap<String, String>, EngineError> {
     let folder = if path.is_file() {
+        // Only the manifest stands for its folder: `violence.toml` alone is not a pack, and
+        // reading its neighbours instead would validate something else than what was named.
+        if path.file_name().is_none_or(|name| name != MANIFEST_FILE) {
+            return Err(EngineError::ReadPack {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("a pack is a folder; give the folder or its {MANIFEST_FILE}"),
+                ),
+            });
+        }
         path.parent().unwrap_or(Path::new("."))
     } else {
         path
@@ -106,10 +118,11 @@ fn read_toml_files(folder: &Path, prefix: &str) -> Result<BTreeMap<String, Strin
     for entry in std::fs::read_dir(folder).map_err(read_error)? {
         let entry = entry.map_err(read_error)?;
         let file_path = entry.path();
+        // Every `.toml` entry is read, so a dangling symlink or a folder named `x.toml` is an
+        // error naming it, never silently left out of the pack.
         if file_path
             .extension()
             .is_some_and(|extension| extension == "toml")
-            && file_path.is_file()
         {
             let text =
                 std::fs::read_to_string(&file_path).map_err(|source| EngineError::ReadPack {
@@ -139,5 +152,43 @@ pub fn load_pack_from(path: Option<&Path>) -> Result<Policy, EngineError> {
         }
         Some(path) => load_pack(&read_pack_files(path)?),
         None => load_pack(&default_pack_files()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(tag: &str) -> std::path::PathBuf {
+        let folder =
+            std::env::temp_dir().join(format!("moderato-pack-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (name, text) in default_pack_files() {
+            let path = folder.join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        folder
+    }
+
+    /// Issue 12 §9: a dangling symlink was skipped silently, and a file argument read its
+    /// whole folder.
+    #[test]
+    fn dangling_links_and_file_arguments_are_errors_not_silence() {
+        let folder = scratch("links");
+        std::os::unix::fs::symlink(folder.join("missing.toml"), folder.join("extra.toml")).unwrap();
+        let error = read_pack_files(&folder).unwrap_err();
+        assert!(error.to_string().contains("extra.toml"), "{error}");
+        std::fs::remove_file(folder.join("extra.toml")).unwrap();
+        assert!(read_pack_files(&folder).is_ok());
+        assert!(read_pack_files(&folder.join("policy.toml")).is_ok());
+        let error = read_pack_files(&folder.join("violence.toml")).unwrap_err();
+        assert!(
+            format!("{error}: {:?}", std::error::Error::source(&error))
+                .contains("a pack is a folder"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 }
