@@ -141,6 +141,11 @@ async fn htmx() -> impl axum::response::IntoResponse {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ui", get(pages::queues))
+        // `/ui/` is what people type and bookmark: the same page.
+        .route(
+            "/ui/",
+            get(|| async { axum::response::Redirect::permanent("/ui") }),
+        )
         .route("/ui/login", get(pages::login_form).post(pages::login))
         .route("/ui/logout", post(pages::logout))
         .route("/ui/queues/{name}/claim", post(pages::claim))

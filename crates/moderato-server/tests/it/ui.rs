@@ -712,6 +712,15 @@ async fn the_console_names_only_known_queues_and_refuses_framing() {
     assert!(!html.contains("evil.example"), "{html}");
     let (_, html) = page(&app, "/ui?none=appeals", &cookie).await;
     assert!(html.contains("No task in appeals"), "{html}");
+    // Issue 12 §18: `/ui/` with a trailing slash leads to the console.
+    let request = Request::builder()
+        .uri("/ui/")
+        .header("cookie", &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(response.headers()["location"], "/ui");
     for path in ["/ui/login", "/v1/queues", "/healthz"] {
         let request = Request::builder()
             .uri(path)
