@@ -113,6 +113,15 @@ enum Command {
         /// Seconds a client has to send a request's headers; also how long a keep-alive connection may idle.
         #[arg(long, default_value_t = 10)]
         header_timeout_secs: u64,
+        /// Sign the audit chain's head with this key (from `audit keygen`) every --checkpoint-every-secs and append it to --checkpoint-file.
+        #[arg(long, value_name = "FILE", requires = "checkpoint_file")]
+        checkpoint_key: Option<PathBuf>,
+        /// Where the server appends its signed checkpoints (keep a copy off this host).
+        #[arg(long, value_name = "FILE", requires = "checkpoint_key")]
+        checkpoint_file: Option<PathBuf>,
+        /// Seconds between checkpoints.
+        #[arg(long, default_value_t = 300)]
+        checkpoint_every_secs: u64,
         /// Serve a demo feed at /demo, seeded with the bundled example posts.
         #[arg(long)]
         demo: bool,
@@ -300,6 +309,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_body_bytes,
             max_connections,
             header_timeout_secs,
+            checkpoint_key,
+            checkpoint_file,
+            checkpoint_every_secs,
             demo,
             ingest,
             stream,
@@ -312,6 +324,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 header_read_timeout: std::time::Duration::from_secs(header_timeout_secs.max(1)),
                 ..Default::default()
             },
+            checkpoint_key
+                .zip(checkpoint_file)
+                .map(|(key, file)| service::Checkpoints {
+                    key,
+                    file,
+                    every: std::time::Duration::from_secs(checkpoint_every_secs.max(1)),
+                }),
             demo,
             (ingest == IngestMode::Nats).then_some(stream),
         ),

@@ -131,6 +131,28 @@ pub enum AuditCommand {
         /// Verify an export (JSONL) instead of the database.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Also check signed checkpoints (a file written by `audit checkpoint`, one per line):
+        /// each signature must verify and the chain must still hold each checkpoint's entry.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// With --checkpoint: the signer's public key (hex) the checkpoints must carry.
+        #[arg(long, value_name = "HEX", requires = "checkpoint")]
+        public_key: Option<String>,
+    },
+    /// Create an Ed25519 key for signing checkpoints (PKCS#8, written 0600; keep it outside the database's host).
+    Keygen {
+        /// Where to write the key; refuses to overwrite.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Sign the chain's current head with the key and append the checkpoint to a file (or print it).
+    Checkpoint {
+        /// The key from `audit keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Append the checkpoint (one JSON line) to this file; standard output when omitted.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Write the chain as JSONL that a third party can re-verify with `audit verify --file`.
     Export {
@@ -165,12 +187,23 @@ pub fn serve(
     bind: SocketAddr,
     body_limit: usize,
     limits: moderato_server::listen::ListenLimits,
+    checkpoints: Option<Checkpoints>,
     demo: bool,
     ingest: Option<crate::stream::StreamArgs>,
 ) -> anyhow::Result<ExitCode> {
     init_tracing("info,tower_http=warn,sqlx=warn");
     runtime()?.block_on(async {
         let store = store_args.open_creating().await?;
+        if let Some(checkpoints) = checkpoints {
+            // Read the key once at start: a missing or bad key stops the server before it
+            // serves, not silently later.
+            let key = std::fs::read(&checkpoints.key).map_err(|error| {
+                exit::InputError(format!("cannot read `{}`: {error}", checkpoints.key.display()))
+            })?;
+            moderato_store::Checkpoint::sign(&key, 0, "", "")
+                .map_err(|error| exit::InputError(error.to_string()))?;
+            tokio::spawn(write_checkpoints(store.clone(), key, checkpoints));
+        }
         let config = ServerConfig {
             body_limit,
             demo,
@@ -214,6 +247,57 @@ pub fn serve(
         .await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Where and how often `serve` signs the audit chain's head.
+pub struct Checkpoints {
+    /// The Ed25519 key file.
+    pub key: PathBuf,
+    /// The file checkpoints are appended to.
+    pub file: PathBuf,
+    /// Time between checkpoints.
+    pub every: std::time::Duration,
+}
+
+/// Appends a signed checkpoint of the stored head at start and then periodically; a head that
+/// has not moved is not signed again. Failures are logged and retried at the next tick.
+async fn write_checkpoints(store: Store, key: Vec<u8>, checkpoints: Checkpoints) {
+    let mut last = None;
+    let mut ticker = tokio::time::interval(checkpoints.every);
+    loop {
+        ticker.tick().await;
+        let head = match store.audit_head().await {
+            Ok(head) => head,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the audit head for a checkpoint");
+                continue;
+            }
+        };
+        if last.as_ref() == Some(&head) {
+            continue;
+        }
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let written = moderato_store::Checkpoint::sign(&key, head.0, &head.1, &time)
+            .map_err(|error| error.to_string())
+            .and_then(|checkpoint| {
+                serde_json::to_string(&checkpoint).map_err(|error| error.to_string())
+            })
+            .and_then(|line| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&checkpoints.file)
+                    .and_then(|mut file| file.write_all(format!("{line}\n").as_bytes()))
+                    .map_err(|error| error.to_string())
+            });
+        match written {
+            Ok(()) => {
+                tracing::info!(seq = head.0, file = %checkpoints.file.display(), "audit checkpoint written");
+                last = Some(head);
+            }
+            Err(error) => tracing::warn!(%error, "could not write an audit checkpoint"),
+        }
+    }
 }
 
 /// `moderato token ...`.
@@ -295,13 +379,158 @@ pub fn token(store_args: &StoreArgs, command: TokenCommand) -> anyhow::Result<Ex
 /// `moderato audit ...`.
 pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let report = match command {
-        AuditCommand::Verify { file: Some(path) } => {
+        AuditCommand::Keygen { output } => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let key = moderato_store::generate_checkpoint_key()?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&output)
+                .map_err(|error| {
+                    exit::InputError(format!("cannot create `{}`: {error}", output.display()))
+                })?;
+            file.write_all(&key)?;
+            let public = moderato_store::Checkpoint::sign(&key, 0, "", "")?.public_key;
+            eprintln!(
+                "wrote an Ed25519 key to `{}`; its public key:",
+                output.display()
+            );
+            println!("{public}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        AuditCommand::Checkpoint { key, output } => {
+            let bytes = std::fs::read(&key).map_err(|error| {
+                exit::InputError(format!("cannot read `{}`: {error}", key.display()))
+            })?;
+            return runtime()?.block_on(async {
+                let store = store_args.open_existing().await?;
+                let report = store.verify_audit().await?;
+                if !report.ok {
+                    return Err(exit::InputError(
+                        "the chain does not verify; no checkpoint is signed over it (run `moderato audit verify`)".into(),
+                    )
+                    .into());
+                }
+                let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let checkpoint = moderato_store::Checkpoint::sign(
+                    &bytes,
+                    report.last_seq,
+                    &report.last_hash,
+                    &time,
+                )
+                .map_err(|error| exit::InputError(error.to_string()))?;
+                let line = serde_json::to_string(&checkpoint)? + "\n";
+                match &output {
+                    Some(path) => {
+                        let mut file = std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(path)
+                            .with_context(|| format!("failed to open `{}`", path.display()))?;
+                        file.write_all(line.as_bytes())?;
+                        eprintln!(
+                            "checkpoint of entry {} appended to `{}`",
+                            checkpoint.seq,
+                            path.display()
+                        );
+                    }
+                    None => print!("{line}"),
+                }
+                Ok(ExitCode::SUCCESS)
+            });
+        }
+        AuditCommand::Verify {
+            file: None,
+            checkpoint: Some(checkpoints),
+            public_key,
+        } => {
+            let text = std::fs::read_to_string(&checkpoints).map_err(|error| {
+                exit::InputError(format!("cannot read `{}`: {error}", checkpoints.display()))
+            })?;
+            let mut parsed = Vec::new();
+            for (index, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| !line.trim().is_empty())
+            {
+                let checkpoint: moderato_store::Checkpoint =
+                    serde_json::from_str(line).map_err(|error| {
+                        exit::InputError(format!(
+                            "{}:{}: {error}",
+                            checkpoints.display(),
+                            index + 1
+                        ))
+                    })?;
+                parsed.push((index + 1, checkpoint));
+            }
+            if parsed.is_empty() {
+                return Err(exit::InputError(format!(
+                    "`{}` holds no checkpoint",
+                    checkpoints.display()
+                ))
+                .into());
+            }
+            return runtime()?.block_on(async {
+                let store = store_args.open_existing().await?;
+                let report = store.verify_audit().await?;
+                let entries = store.audit_entries().await?;
+                let mut failed = !report.ok;
+                if !report.ok {
+                    println!("chain: altered at entry {:?}", report.first_problem);
+                }
+                for (line, checkpoint) in &parsed {
+                    let verdict = match checkpoint.verify_signature(public_key.as_deref()) {
+                        Err(error) => Some(error.to_string()),
+                        Ok(()) if !checkpoint.contained_in(&entries) => Some(format!(
+                            "the chain no longer holds entry {} with hash {} (truncated or rewritten since {})",
+                            checkpoint.seq, checkpoint.hash, checkpoint.time
+                        )),
+                        Ok(()) => None,
+                    };
+                    match verdict {
+                        Some(problem) => {
+                            failed = true;
+                            println!("checkpoint {}:{line}: {problem}", checkpoints.display());
+                        }
+                        None => println!(
+                            "checkpoint {}:{line}: entry {} held, signed {}",
+                            checkpoints.display(),
+                            checkpoint.seq,
+                            checkpoint.time
+                        ),
+                    }
+                }
+                Ok(if failed {
+                    ExitCode::from(exit::PROBLEMS_FOUND)
+                } else {
+                    println!(
+                        "ok: {} entries, chain intact and holds every checkpoint; head {} ({})",
+                        report.entries, report.last_seq, report.last_hash
+                    );
+                    ExitCode::SUCCESS
+                })
+            });
+        }
+        AuditCommand::Verify {
+            file: Some(_),
+            checkpoint: Some(_),
+            ..
+        } => {
+            return Err(exit::InputError(
+                "--checkpoint checks the database's chain; use it without --file".into(),
+            )
+            .into());
+        }
+        AuditCommand::Verify {
+            file: Some(path), ..
+        } => {
             let file = std::fs::File::open(&path).map_err(|error| {
                 exit::InputError(format!("failed to open `{}`: {error}", path.display()))
             })?;
             moderato_store::verify_audit_jsonl(BufReader::new(file))?
         }
-        AuditCommand::Verify { file: None } => runtime()?.block_on(async {
+        AuditCommand::Verify { file: None, .. } => runtime()?.block_on(async {
             store_args
                 .open_existing()
                 .await?

@@ -506,6 +506,19 @@ impl Store {
         Ok(entry)
     }
 
+    /// The stored chain head: `(seq, hash)` of the last entry (0 and the genesis hash when empty).
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::database("read audit head"))?;
+        let read = || StoreError::database("read audit head");
+        Ok((
+            row.try_get("seq").map_err(read())?,
+            row.try_get("hash").map_err(read())?,
+        ))
+    }
+
     /// Reads every audit entry in seq order.
     pub async fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(

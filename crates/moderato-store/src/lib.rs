@@ -14,6 +14,7 @@ mod appeals;
 mod audit;
 mod bulk;
 mod charts;
+mod checkpoint;
 mod decisions;
 mod error;
 mod fingerprints;
@@ -30,6 +31,7 @@ pub use audit::{
     AuditEntry, AuditProblem, AuditProblemKind, GENESIS_HASH, VerifyReport, append_audit,
     canonical_json, entry_hash, sha256_hex, verify_audit_jsonl,
 };
+pub use checkpoint::{Checkpoint, CheckpointError, generate_key as generate_checkpoint_key};
 pub use decisions::{
     DEFAULT_REVIEW_QUEUE, PUBLIC_INTEREST_REVIEW_QUEUE, RecordOutcome, RecordedDecision,
     SYSTEM_DECIDER, StoredDecision, idempotency_key,

@@ -494,3 +494,152 @@ fn serve_creates_a_missing_postgres_database_and_errors_print_once() {
         .unwrap();
     });
 }
+
+/// Issue 12 §6: truncating the tail and moving the head verified "ok". A signed checkpoint kept
+/// outside the database catches it.
+#[test]
+fn a_signed_checkpoint_catches_a_truncated_chain() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    for name in ["c1", "c2", "c3"] {
+        token(&data, "viewer", name);
+    }
+    let key = folder.path().join("checkpoint.key");
+    let checkpoints = folder.path().join("checkpoints.jsonl");
+    let run = |args: &[&str]| {
+        moderato()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let keygen = run(&["audit", "keygen", "-o", key.to_str().unwrap()]);
+    assert!(
+        keygen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keygen.stderr)
+    );
+    let public_key = String::from_utf8(keygen.stdout).unwrap().trim().to_string();
+    assert_eq!(
+        run(&["audit", "keygen", "-o", key.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2),
+        "never overwrites a key"
+    );
+    let signed = run(&[
+        "audit",
+        "checkpoint",
+        "--key",
+        key.to_str().unwrap(),
+        "-o",
+        checkpoints.to_str().unwrap(),
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let verify = |pinned: &str| {
+        run(&[
+            "audit",
+            "verify",
+            "--checkpoint",
+            checkpoints.to_str().unwrap(),
+            "--public-key",
+            pinned,
+        ])
+    };
+    let ok = verify(&public_key);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert_eq!(
+        verify(&"00".repeat(32)).status.code(),
+        Some(1),
+        "another signer"
+    );
+
+    // The attack: drop the tail, move the head back, and go on writing.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", data.join("moderato.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq >= 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_log WHERE seq = 1)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    token(&data, "viewer", "c4");
+    let plain = run(&["audit", "verify"]);
+    assert!(plain.status.success(), "the chain alone cannot tell");
+    let caught = verify(&public_key);
+    assert_eq!(caught.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&caught.stdout).contains("no longer holds entry"),
+        "{}",
+        String::from_utf8_lossy(&caught.stdout)
+    );
+}
+
+/// Issue 12 §6: the server writes signed checkpoints to a configured file periodically.
+#[test]
+fn serve_writes_signed_checkpoints_that_verify() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    token(&data, "viewer", "v1");
+    let key = folder.path().join("k");
+    let checkpoints = folder.path().join("cp.jsonl");
+    let keygen = moderato()
+        .args(["audit", "keygen", "-o"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success());
+    let port = free_port();
+    let mut server = start_server_with(
+        &data,
+        port,
+        &[
+            "--checkpoint-key",
+            key.to_str().unwrap(),
+            "--checkpoint-file",
+            checkpoints.to_str().unwrap(),
+            "--checkpoint-every-secs",
+            "1",
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !checkpoints.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let verify = moderato()
+        .args(["audit", "verify", "--checkpoint"])
+        .arg(&checkpoints)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
