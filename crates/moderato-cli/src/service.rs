@@ -200,7 +200,7 @@ pub fn serve(
             let key = std::fs::read(&checkpoints.key).map_err(|error| {
                 exit::InputError(format!("cannot read `{}`: {error}", checkpoints.key.display()))
             })?;
-            moderato_store::Checkpoint::sign(&key, 0, "", "")
+            moderato_store::Checkpoint::public_key_of(&key)
                 .map_err(|error| exit::InputError(error.to_string()))?;
             tokio::spawn(write_checkpoints(store.clone(), key, checkpoints));
         }
@@ -391,7 +391,7 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
                     exit::InputError(format!("cannot create `{}`: {error}", output.display()))
                 })?;
             file.write_all(&key)?;
-            let public = moderato_store::Checkpoint::sign(&key, 0, "", "")?.public_key;
+            let public = moderato_store::Checkpoint::public_key_of(&key)?;
             eprintln!(
                 "wrote an Ed25519 key to `{}`; its public key:",
                 output.display()

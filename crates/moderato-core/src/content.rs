@@ -233,29 +233,39 @@ fn strip_position(message: &str) -> String {
 pub fn validate_content(item: &ContentItem, limits: ContentLimits) -> Result<(), ContentError> {
     // A NUL character means nothing in a post and PostgreSQL cannot store it in text: it is
     // refused on every backend alike, naming the field.
-    let mut strings: Vec<(String, &str)> =
-        vec![("id".into(), &item.id), ("text".into(), &item.text)];
-    for (field, value) in [
-        ("lang", &item.lang),
-        ("created_at", &item.created_at),
-        ("region", &item.region),
-        ("url", &item.url),
-        ("author.id", &item.author.id),
-        ("author.handle", &item.author.handle),
-    ] {
-        if let Some(value) = value {
-            strings.push((field.into(), value));
-        }
-    }
-    for (index, signal) in item.signals.iter().enumerate() {
-        strings.push((format!("signals[{index}].name"), &signal.name));
-        if let Some(source) = &signal.source {
-            strings.push((format!("signals[{index}].source"), source));
-        }
-    }
-    if let Some((field, _)) = strings.iter().find(|(_, value)| value.contains('\0')) {
+    // The field's name is built only when one holds a NUL: this runs for every item.
+    let fields = [
+        ("id", Some(&item.id)),
+        ("text", Some(&item.text)),
+        ("lang", item.lang.as_ref()),
+        ("created_at", item.created_at.as_ref()),
+        ("region", item.region.as_ref()),
+        ("url", item.url.as_ref()),
+        ("author.id", item.author.id.as_ref()),
+        ("author.handle", item.author.handle.as_ref()),
+    ];
+    let named = fields
+        .iter()
+        .find(|(_, value)| value.is_some_and(|value| value.contains('\0')))
+        .map(|(field, _)| field.to_string());
+    let in_signal = || {
+        item.signals.iter().enumerate().find_map(|(index, signal)| {
+            if signal.name.contains('\0') {
+                Some(format!("signals[{index}].name"))
+            } else if signal
+                .source
+                .as_ref()
+                .is_some_and(|source| source.contains('\0'))
+            {
+                Some(format!("signals[{index}].source"))
+            } else {
+                None
+            }
+        })
+    };
+    if let Some(field) = named.or_else(in_signal) {
         return Err(ContentError::Invalid {
-            field: field.clone(),
+            field,
             message: "contains a NUL character (U+0000), which is not allowed".into(),
         });
     }

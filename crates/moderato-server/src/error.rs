@@ -136,6 +136,18 @@ impl From<moderato_core::ContentError> for ApiError {
     }
 }
 
+impl Problem {
+    /// The problem as an RFC 9457 response: JSON under `application/problem+json`.
+    fn into_response_with(self, status: StatusCode) -> Response {
+        let mut response = (status, axum::Json(self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
@@ -148,19 +160,15 @@ impl IntoResponse for ApiError {
             ApiError::InvalidPolicy(error) => error.to_string(),
             other => other.to_string(),
         };
-        let problem = Problem {
+        let mut response = Problem {
             problem_type: format!("urn:moderato:problem:{slug}"),
             title: title.to_string(),
             status: status.as_u16(),
             detail,
             field,
             errors,
-        };
-        let mut response = (status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
+        }
+        .into_response_with(status);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -242,23 +250,19 @@ pub async fn problem_documents(
     } else {
         text
     };
-    let problem = Problem {
+    let mut rebuilt = Problem {
         problem_type: format!("urn:moderato:problem:{slug}"),
         title: title.to_string(),
         status: status.as_u16(),
         detail,
         field: None,
         errors: None,
-    };
-    let mut rebuilt = (status, axum::Json(problem)).into_response();
+    }
+    .into_response_with(status);
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(value) = parts.headers.get(&name) {
             rebuilt.headers_mut().insert(name, value.clone());
         }
     }
-    rebuilt.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
-    );
     rebuilt
 }

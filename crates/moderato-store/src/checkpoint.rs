@@ -83,6 +83,13 @@ impl Checkpoint {
         })
     }
 
+    /// The hex public key of a PKCS#8 Ed25519 key; fails on anything else (so it also checks
+    /// a key file before it is used).
+    pub fn public_key_of(pkcs8: &[u8]) -> Result<String, CheckpointError> {
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| CheckpointError::BadKey)?;
+        Ok(hex::encode(key.public_key().as_ref()))
+    }
+
     /// Checks the signature, and that the signer is `pinned` (a hex public key) when given.
     pub fn verify_signature(&self, pinned: Option<&str>) -> Result<(), CheckpointError> {
         if let Some(expected) = pinned
@@ -150,5 +157,9 @@ mod tests {
             Checkpoint::sign(b"not a key", 1, "x", "t"),
             Err(CheckpointError::BadKey)
         ));
+        assert_eq!(
+            Checkpoint::public_key_of(&key).unwrap(),
+            checkpoint.public_key
+        );
     }
 }
