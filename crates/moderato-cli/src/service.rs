@@ -105,7 +105,7 @@ fn sqlite_file(url: &str) -> Option<PathBuf> {
 /// `moderato token ...`
 #[derive(Subcommand)]
 pub enum TokenCommand {
-    /// Create an API token and print it once (only its SHA-256 is stored).
+    /// Create an API token and print it once, alone on standard output (only its SHA-256 is stored).
     Create {
         /// admin, moderator, viewer or ingest.
         #[arg(long)]
@@ -138,6 +138,10 @@ pub enum AuditCommand {
         /// With --checkpoint: the signer's public key (hex) the checkpoints must carry.
         #[arg(long, value_name = "HEX", requires = "checkpoint")]
         public_key: Option<String>,
+        /// Also check the decisions, strikes, restrictions and content tables against the
+        /// chain: every row must be what a `decision.recorded` entry says was written.
+        #[arg(long, conflicts_with = "file")]
+        deep: bool,
     },
     /// Create an Ed25519 key for signing checkpoints (PKCS#8, written 0600; keep it outside the database's host).
     Keygen {
@@ -323,10 +327,20 @@ pub fn token(store_args: &StoreArgs, command: TokenCommand) -> anyhow::Result<Ex
                         }
                         other => other.into(),
                     })?;
-                eprintln!(
-                    "created token {id} `{name}` with role {}; it is shown only once:",
-                    role.as_str()
-                );
+                // Standard output carries the token alone, so `TOKEN=$(moderato token create …)`
+                // captures exactly the token; the note goes to standard error.
+                use std::io::IsTerminal;
+                if std::io::stdout().is_terminal() {
+                    eprintln!(
+                        "created token {id} `{name}` with role {}; it is shown only once:",
+                        role.as_str()
+                    );
+                } else {
+                    eprintln!(
+                        "created token {id} `{name}` with role {}; the token, on standard output, is shown only once",
+                        role.as_str()
+                    );
+                }
                 println!("{token}");
                 Ok(ExitCode::SUCCESS)
             })
@@ -444,6 +458,7 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
             file: None,
             checkpoint: Some(checkpoints),
             public_key,
+            deep,
         } => {
             let text = std::fs::read_to_string(&checkpoints).map_err(|error| {
                 exit::InputError(format!("cannot read `{}`: {error}", checkpoints.display()))
@@ -479,6 +494,9 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
                 if !report.ok {
                     println!("chain: altered at entry {:?}", report.first_problem);
                 }
+                if deep && !print_deep(&store.verify_tables().await?) {
+                    failed = true;
+                }
                 for (line, checkpoint) in &parsed {
                     let verdict = match checkpoint.verify_signature(public_key.as_deref()) {
                         Err(error) => Some(error.to_string()),
@@ -505,8 +523,11 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
                     ExitCode::from(exit::PROBLEMS_FOUND)
                 } else {
                     println!(
-                        "ok: {} entries, chain intact and holds every checkpoint; head {} ({})",
-                        report.entries, report.last_seq, report.last_hash
+                        "ok: {} entries, chain intact{} and holds every checkpoint; head {} ({})",
+                        report.entries,
+                        if deep { ", tables agree" } else { "" },
+                        report.last_seq,
+                        report.last_hash
                     );
                     ExitCode::SUCCESS
                 })
@@ -529,6 +550,25 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
                 exit::InputError(format!("failed to open `{}`: {error}", path.display()))
             })?;
             moderato_store::verify_audit_jsonl(BufReader::new(file))?
+        }
+        AuditCommand::Verify {
+            file: None,
+            deep: true,
+            ..
+        } => {
+            return runtime()?.block_on(async {
+                let store = store_args.open_existing().await?;
+                let report = store.verify_audit().await?;
+                if !print_chain(&report) {
+                    println!("tables not checked: the chain they are compared with is broken");
+                    return Ok(ExitCode::from(exit::PROBLEMS_FOUND));
+                }
+                Ok(if print_deep(&store.verify_tables().await?) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(exit::PROBLEMS_FOUND)
+                })
+            });
         }
         AuditCommand::Verify { file: None, .. } => runtime()?.block_on(async {
             store_args
@@ -562,12 +602,20 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
             });
         }
     };
+    Ok(if print_chain(&report) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::PROBLEMS_FOUND)
+    })
+}
+
+/// Prints the chain's verdict; true when it verifies.
+fn print_chain(report: &moderato_store::VerifyReport) -> bool {
     if report.ok {
         println!(
             "ok: {} entries, chain intact; head {} ({})",
             report.entries, report.last_seq, report.last_hash
         );
-        Ok(ExitCode::SUCCESS)
     } else {
         match &report.first_problem {
             Some(problem) => println!(
@@ -576,8 +624,38 @@ pub fn audit(store_args: &StoreArgs, command: AuditCommand) -> anyhow::Result<Ex
             ),
             None => println!("FAILED: the chain does not verify"),
         }
-        Ok(ExitCode::from(exit::PROBLEMS_FOUND))
     }
+    report.ok
+}
+
+/// Prints the tables' verdict (`--deep`); true when every row agrees with the chain.
+fn print_deep(report: &moderato_store::DeepReport) -> bool {
+    let read = format!(
+        "{} decisions, {} strikes, {} restrictions, {} content items against {} recorded decisions",
+        report.decisions,
+        report.strikes,
+        report.restrictions,
+        report.contents,
+        report.chain_decisions
+    );
+    if report.ok() {
+        println!("ok: tables agree with the chain ({read})");
+        return true;
+    }
+    println!(
+        "FAILED: {} rows disagree with the chain ({read})",
+        report.problem_count
+    );
+    for problem in &report.problems {
+        println!("  {} {}: {}", problem.table, problem.key, problem.message);
+    }
+    if report.problem_count > report.problems.len() as u64 {
+        println!(
+            "  … and {} more",
+            report.problem_count - report.problems.len() as u64
+        );
+    }
+    false
 }
 
 /// `moderato export ...`

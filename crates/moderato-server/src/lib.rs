@@ -9,6 +9,7 @@
 pub mod accountability;
 pub mod actioned;
 pub mod auth;
+pub mod chain;
 pub mod error;
 pub mod follow;
 pub mod ingest;
@@ -158,6 +159,8 @@ pub struct AppState {
     /// Where submitted content goes when it is not decided inline
     /// (`serve --ingest nats`); `None` decides inline.
     pub ingest: Option<Arc<dyn ingest::Ingest>>,
+    /// The audit chain's integrity, kept current incrementally.
+    pub chain: Arc<chain::ChainWatch>,
 }
 
 impl AppState {
@@ -238,7 +241,10 @@ pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppStat
     };
     let engine = engine.with_actioned_index(actioned.clone());
     let strike_cache = Arc::new(strikes::StrikeCache::default());
+    let chain = Arc::new(chain::ChainWatch::default());
+    chain.start_full_walk(store.clone(), now_ms);
     Ok(AppState {
+        chain,
         writer: writer::DecisionWriter::start(
             store.clone(),
             actioned.clone(),
@@ -267,6 +273,15 @@ pub enum StartError {
     Engine(#[source] moderato_engine::EngineError),
 }
 
+/// The Content-Security-Policy of every response except the API docs (see
+/// [`openapi::DOCS_CONTENT_SECURITY_POLICY`]): nothing loads unless named here; scripts, styles,
+/// images and requests come from this origin only, and never inline (no `<script>` or `<style>`
+/// blocks, no `style=` or `on…=` attributes: the console's are files under `/ui/static/`); no
+/// plugins, no foreign `<base>`, no foreign form targets, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+
 /// Builds the application router.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
@@ -289,12 +304,11 @@ pub fn app(state: AppState) -> Router {
         // Headers on every response: no framing (clickjacking of the console's review
         // buttons); no referrer to other sites (task and decision ids stay on the server;
         // `no-referrer` would make browsers send `Origin: null` on the console's own forms,
-        // which the sign-in refuses); no MIME sniffing; and a policy that forbids plugins, a
-        // foreign `<base>` and foreign form targets. Scripts and styles are not restricted
-        // yet: the vendored Swagger UI needs its inline bootstrap.
+        // which the sign-in refuses); no MIME sniffing; and the Content-Security-Policy below
+        // (the API docs set their own, which this layer leaves alone).
         .layer(always(
             header::CONTENT_SECURITY_POLICY,
-            "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
+            CONTENT_SECURITY_POLICY,
         ))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))
         .layer(always(header::REFERRER_POLICY, "same-origin"))

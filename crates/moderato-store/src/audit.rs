@@ -309,8 +309,19 @@ pub(crate) async fn append_audit_batch(
 /// `head` is the stored chain head `(seq, hash)`, when known; without it a
 /// removed tail cannot be detected.
 pub(crate) fn verify_entries(entries: &[AuditEntry], head: Option<(i64, &str)>) -> VerifyReport {
-    let mut expected_seq = 1;
-    let mut prev_hash = GENESIS_HASH.to_owned();
+    verify_entries_from(entries, 1, GENESIS_HASH, head)
+}
+
+/// [`verify_entries`] for the part of a chain after an entry already
+/// verified: `entries` must start at `first_seq` and link to `prev_hash`.
+pub(crate) fn verify_entries_from(
+    entries: &[AuditEntry],
+    first_seq: i64,
+    start_hash: &str,
+    head: Option<(i64, &str)>,
+) -> VerifyReport {
+    let mut expected_seq = first_seq;
+    let mut prev_hash = start_hash.to_owned();
     let mut first_problem = None;
     for entry in entries {
         if let Some(problem) = check_entry(entry, expected_seq, &prev_hash, entries) {
@@ -346,7 +357,7 @@ pub(crate) fn verify_entries(entries: &[AuditEntry], head: Option<(i64, &str)>) 
     let (last_seq, last_hash) = entries
         .last()
         .map(|entry| (entry.seq, entry.hash.clone()))
-        .unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+        .unwrap_or_else(|| (first_seq - 1, start_hash.to_owned()));
     VerifyReport {
         entries: entries.len() as u64,
         ok: first_problem.is_none(),
@@ -566,7 +577,118 @@ impl Store {
             .iter()
             .map(entry_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(verify_entries(&entries, Some((head_seq, &head_hash))))
+        drop(rows);
+        // Hashing a long chain takes seconds: off the async workers, so a
+        // server keeps answering (e.g. /healthz) meanwhile.
+        tokio::task::spawn_blocking(move || verify_entries(&entries, Some((head_seq, &head_hash))))
+            .await
+            .map_err(|_| StoreError::InvalidStoredValue {
+                what: "audit log",
+                message: "the verification task stopped".to_owned(),
+            })
+    }
+
+    /// Verifies only what was appended after an entry verified earlier:
+    /// entry `seq` must still carry `hash` (a rewrite of the chain up to it
+    /// changes that hash), and every later entry must link on from it up to
+    /// the head. With `seq` 0 and the genesis hash this is a full walk.
+    ///
+    /// An entry before `seq` edited without re-hashing anything is not seen
+    /// here: only [`Store::verify_audit`] (or a signed checkpoint) sees that.
+    pub async fn verify_audit_since(
+        &self,
+        seq: i64,
+        hash: &str,
+    ) -> Result<VerifyReport, StoreError> {
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::database("verify audit log"))?;
+        let (head_seq, head_hash) = {
+            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *transaction)
+                .await
+                .map_err(StoreError::database("read audit head"))?;
+            let read = || StoreError::database("read audit head");
+            let head_seq: i64 = head.try_get("seq").map_err(read())?;
+            let head_hash: String = head.try_get("hash").map_err(read())?;
+            (head_seq, head_hash)
+        };
+        let anchor: Option<String> = if seq > 0 {
+            sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(seq)
+                .fetch_optional(&mut *transaction)
+                .await
+                .map_err(StoreError::database("read audit entry"))?
+                .map(|row| row.try_get("hash"))
+                .transpose()
+                .map_err(StoreError::database("read audit entry"))?
+        } else {
+            Some(GENESIS_HASH.to_owned())
+        };
+        let rows = sqlx::query(
+            "SELECT seq, created_at, kind, subject, payload_json, prev_hash, hash \
+             FROM audit_log WHERE seq > $1 ORDER BY seq",
+        )
+        .bind(seq)
+        .fetch_all(&mut *transaction)
+        .await
+        .map_err(StoreError::database("read audit log"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(StoreError::database("verify audit log"))?;
+        if anchor.as_deref() != Some(hash) {
+            let message = match anchor {
+                None => format!("entry {seq}, verified earlier, is gone: the chain was truncated"),
+                Some(now) => format!(
+                    "entry {seq} was verified with hash {hash} and now has {now}: the chain was rewritten"
+                ),
+            };
+            return Ok(VerifyReport {
+                entries: 0,
+                ok: false,
+                first_problem: Some(AuditProblem {
+                    seq,
+                    kind: AuditProblemKind::Altered,
+                    message,
+                }),
+                last_seq: seq,
+                last_hash: hash.to_owned(),
+            });
+        }
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(verify_entries_from(
+            &entries,
+            seq + 1,
+            hash,
+            Some((head_seq, &head_hash)),
+        ))
+    }
+
+    /// One page of a subject's entries, newest first: those before seq
+    /// `before` (all when `None`), at most `limit`.
+    pub async fn audit_entries_for_subject(
+        &self,
+        subject: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, created_at, kind, subject, payload_json, prev_hash, hash \
+             FROM audit_log WHERE subject = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(subject)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::database("read audit log"))?;
+        rows.iter().map(entry_from_row).collect()
     }
 
     /// Writes every entry as one JSON object per line, in seq order, and

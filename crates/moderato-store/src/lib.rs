@@ -16,6 +16,7 @@ mod bulk;
 mod charts;
 mod checkpoint;
 mod decisions;
+mod deep;
 mod error;
 mod fingerprints;
 mod policies;
@@ -36,6 +37,7 @@ pub use decisions::{
     DEFAULT_REVIEW_QUEUE, PUBLIC_INTEREST_REVIEW_QUEUE, RecordOutcome, RecordedDecision,
     SYSTEM_DECIDER, StoredDecision, idempotency_key,
 };
+pub use deep::{DEEP_PROBLEMS_KEPT, DeepProblem, DeepReport};
 pub use error::StoreError;
 pub use fingerprints::StoredFingerprint;
 pub use policies::{PolicyUpload, PolicyVersion};

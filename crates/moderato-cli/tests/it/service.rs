@@ -603,6 +603,71 @@ fn a_signed_checkpoint_catches_a_truncated_chain() {
     );
 }
 
+/// Issue 12 §6: `audit verify --deep` finds a decision edited around the store,
+/// which leaves the chain itself intact.
+#[test]
+fn audit_verify_deep_finds_a_decision_edited_around_the_chain() {
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    let ingest = token(&data, "ingest", "platform");
+    let port = free_port();
+    let mut server = start_server(&data, port);
+    for line in std::fs::read_to_string(crate::workspace_root().join("examples/posts.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let (status, body) = http(port, "POST", "/v1/content", Some(&ingest), Some(line)).unwrap();
+        assert_eq!(status, 201, "{body}");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let run = |args: &[&str]| {
+        moderato()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let clean = run(&["audit", "verify", "--deep"]);
+    let stdout = String::from_utf8_lossy(&clean.stdout).into_owned();
+    assert!(clean.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("ok: tables agree with the chain"),
+        "{stdout}"
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let changed = runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", data.join("moderato.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let changed = sqlx::query("UPDATE decisions SET action = 'allow' WHERE action = 'remove'")
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        pool.close().await;
+        changed
+    });
+    assert!(changed > 0, "the examples hold a removal");
+    assert!(
+        run(&["audit", "verify"]).status.success(),
+        "the chain alone cannot tell"
+    );
+    let caught = run(&["audit", "verify", "--deep"]);
+    let stdout = String::from_utf8_lossy(&caught.stdout).into_owned();
+    assert_eq!(caught.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("FAILED: {changed} rows disagree with the chain")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("action allow (chain: remove)"), "{stdout}");
+}
+
 /// Issue 12 §6: the server writes signed checkpoints to a configured file periodically.
 #[test]
 fn serve_writes_signed_checkpoints_that_verify() {

@@ -46,6 +46,7 @@ pub async fn verify_audit(
         .verify_audit()
         .await
         .map_err(|error| from_store("verify audit", error))?;
+    state.chain.record_full_walk(&report, crate::now_ms()).await;
     let status = if report.ok {
         StatusCode::OK
     } else {

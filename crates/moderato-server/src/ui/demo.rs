@@ -117,9 +117,9 @@ fn view(item: &ContentItem, decision: &Decision) -> PostView {
         role: match item.author.public_role {
             moderato_core::content::PublicRole::None => String::new(),
             role => format!(
-                "{} · {} followers",
+                "{} · {}",
                 role.as_str().replace('_', " "),
-                item.author.followers
+                super::followers(item.author.followers)
             ),
         },
         text: item.text.clone(),

@@ -7,8 +7,10 @@
 //! module must never render unescaped user content or accept a form without
 //! its CSRF token.
 
+pub mod assets;
 pub mod charts;
 pub mod demo;
+mod history;
 mod pages;
 mod policies;
 mod transparency;
@@ -114,27 +116,29 @@ pub fn is_tls(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
 }
 
-/// htmx 2.0.11 (Zero-Clause BSD), vendored: see `static/README.md`.
-const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
-/// The version in the file above; pages ask for `?v=` it so a long cache never serves a stale copy.
+/// The version of the vendored htmx (`static/htmx.min.js`, see `static/README.md`); pages ask
+/// for `?v=` it so a long cache never serves a stale copy.
 pub const HTMX_VERSION: &str = "2.0.11";
 
-/// `GET /ui/static/htmx.min.js`: the vendored htmx, cacheable for a year.
-async fn htmx() -> impl axum::response::IntoResponse {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/javascript; charset=utf-8",
-            ),
-            (
-                axum::http::header::CACHE_CONTROL,
-                "public, max-age=31536000, immutable",
-            ),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        HTMX,
-    )
+/// "30,000,000": a count with thousands separators, as the console shows follower counts.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// "1 follower", "30,000,000 followers".
+pub fn followers(count: u64) -> String {
+    match count {
+        1 => "1 follower".into(),
+        _ => format!("{} followers", thousands(count)),
+    }
 }
 
 /// The console routes.
@@ -152,11 +156,30 @@ pub fn router() -> Router<AppState> {
         .route("/ui/tasks/{id}", get(pages::task))
         .route("/ui/tasks/{id}/review", post(pages::review))
         .route("/ui/items", get(pages::item_lookup))
-        .route("/ui/items/{id}", get(pages::item))
+        .route("/ui/items/{id}", get(history::item))
         .route("/ui/policies", get(policies::policies))
         .route("/ui/policies/replay", post(policies::replay))
         .route("/ui/transparency", get(transparency::transparency))
-        .route("/ui/static/htmx.min.js", get(htmx))
+        .route("/ui/static/{name}", get(assets::serve))
         .route("/demo", get(demo::feed))
         .route("/demo/post", post(demo::post))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_have_thousands_separators() {
+        for (count, shown) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (30_000_000, "30,000,000"),
+            (1_234_567, "1,234,567"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(super::thousands(count), shown);
+        }
+        assert_eq!(super::followers(1), "1 follower");
+        assert_eq!(super::followers(12_000), "12,000 followers");
+    }
 }

@@ -50,7 +50,31 @@ struct RuleView {
     title: String,
     severity: u8,
     definition: String,
-    evidence: Vec<String>,
+    evidence: Vec<EvidenceGroup>,
+}
+
+/// A rule's evidence for one signal: the signal's score and source exactly as the signals table
+/// shows them (from the decision's `signals`), and the matches that support it.
+struct EvidenceGroup {
+    signal: String,
+    score: String,
+    source: String,
+    matches: Vec<EvidenceMatch>,
+}
+
+/// One match: the text, why it counted, and its own weight when that differs from the signal's
+/// score (an imminence indicator adds to the score; a weaker frame is outweighed by a stronger one).
+struct EvidenceMatch {
+    excerpt: Option<String>,
+    note: String,
+    weight: Option<String>,
+}
+
+/// A row of the signals table.
+struct SignalRow {
+    name: String,
+    score: String,
+    source: String,
 }
 
 #[derive(Template)]
@@ -70,24 +94,12 @@ struct TaskPage {
     effects: String,
     rules: Vec<RuleView>,
     public_interest: Option<String>,
-    signals: Vec<(String, String, String)>,
+    /// Signals that scored, and those shown as 0.00 (folded away under a `<details>`).
+    signals: Vec<SignalRow>,
+    zero_signals: Vec<SignalRow>,
     mine: bool,
     ladder: Vec<(String, String)>,
     show_pi: bool,
-}
-
-#[derive(Template)]
-#[template(path = "item.html")]
-struct ItemPage {
-    user: Option<String>,
-    csrf: String,
-    flash: Option<String>,
-    content_id: String,
-    chain_ok: bool,
-    chain_problem: String,
-    entries: u64,
-    decisions: Vec<(String, String, String, String, String, String)>,
-    audit: Vec<(i64, String, String, String)>,
 }
 
 pub(super) fn render(template: &impl Template) -> Response {
@@ -330,6 +342,63 @@ pub async fn claim(
     }
 }
 
+/// A score as the task page shows it, in the signals table and in the evidence alike.
+fn score_text(score: f64) -> String {
+    format!("{score:.2}")
+}
+
+/// A rule's evidence grouped by signal, in order of first appearance; each group names the score
+/// and source of the decision's signal of that name, the same the signals table shows.
+fn evidence_groups(
+    evidence: &[moderato_core::decision::Evidence],
+    signals: &[moderato_core::decision::SignalScore],
+) -> Vec<EvidenceGroup> {
+    let mut groups: Vec<EvidenceGroup> = Vec::new();
+    for item in evidence {
+        let weight = score_text(item.score);
+        if !groups.iter().any(|group| group.signal == item.signal) {
+            let (score, source) = match signals.iter().find(|signal| signal.name == item.signal) {
+                Some(signal) => (score_text(signal.score), signal.source.clone()),
+                // Every decision the engine writes lists the signals its evidence names.
+                None => (weight.clone(), "not in the signals table".to_string()),
+            };
+            groups.push(EvidenceGroup {
+                signal: item.signal.clone(),
+                score,
+                source,
+                matches: Vec::new(),
+            });
+        }
+        if let Some(group) = groups.iter_mut().find(|group| group.signal == item.signal) {
+            group.matches.push(EvidenceMatch {
+                excerpt: item.excerpt.clone(),
+                note: item.note.clone().unwrap_or_default(),
+                weight: (weight != group.score).then_some(weight),
+            });
+        }
+    }
+    groups
+}
+
+/// The decision choices of the ladder with their shortcut keys: `1`–`9` in order, `x` for
+/// `remove` (the tenth rung, which no digit reaches).
+fn ladder() -> Vec<(String, String)> {
+    CONTENT_ACTIONS_FOR_REVIEW
+        .iter()
+        .enumerate()
+        .map(|(index, action)| {
+            let key = if *action == moderato_core::ContentAction::Remove {
+                "x".to_string()
+            } else if index < 9 {
+                (index + 1).to_string()
+            } else {
+                String::new()
+            };
+            (action.as_str().to_string(), key)
+        })
+        .collect()
+}
+
 fn segments(text: &str, decision: &Decision) -> Vec<(String, bool)> {
     let chars: Vec<char> = text.chars().collect();
     let mut marked = vec![false; chars.len()];
@@ -394,14 +463,14 @@ pub async fn task(
         .as_ref()
         .map(|item| {
             format!(
-                "{} · role {} · {} followers · {} · {} prior strikes",
+                "{} · role {} · {} · {} · {} prior strikes",
                 item.author
                     .handle
                     .clone()
                     .or(item.author.id.clone())
                     .unwrap_or_else(|| "unknown".into()),
                 item.author.public_role.as_str(),
-                item.author.followers,
+                super::followers(item.author.followers),
                 if item.author.verified {
                     "verified"
                 } else {
@@ -432,21 +501,18 @@ pub async fn task(
                 })
                 .map(|found| found.definition.clone())
                 .unwrap_or_default(),
-            evidence: rule
-                .evidence
-                .iter()
-                .map(|evidence| {
-                    format!(
-                        "{} {:.2}: “{}” {}",
-                        evidence.signal,
-                        evidence.score,
-                        evidence.excerpt.clone().unwrap_or_default(),
-                        evidence.note.clone().unwrap_or_default()
-                    )
-                })
-                .collect(),
+            evidence: evidence_groups(&rule.evidence, &decision.signals),
         })
         .collect();
+    let (signals, zero_signals): (Vec<SignalRow>, Vec<SignalRow>) = decision
+        .signals
+        .iter()
+        .map(|signal| SignalRow {
+            name: signal.name.clone(),
+            score: score_text(signal.score),
+            source: signal.source.clone(),
+        })
+        .partition(|row| row.score != score_text(0.0));
     let effects = &decision.effects;
     render(&TaskPage {
         user: Some(user_label(&session)),
@@ -494,23 +560,10 @@ pub async fn task(
                 assessment.reason
             )
         }),
-        signals: decision
-            .signals
-            .iter()
-            .map(|signal| {
-                (
-                    signal.name.clone(),
-                    format!("{:.2}", signal.score),
-                    signal.source.clone(),
-                )
-            })
-            .collect(),
+        signals,
+        zero_signals,
         mine,
-        ladder: CONTENT_ACTIONS_FOR_REVIEW
-            .iter()
-            .enumerate()
-            .map(|(index, action)| (action.as_str().to_string(), (index + 1).to_string()))
-            .collect(),
+        ladder: ladder(),
         show_pi: decision.public_interest.is_some(),
     })
 }
@@ -582,7 +635,7 @@ pub async fn review(
     }
 }
 
-fn urlencode(text: &str) -> String {
+pub(super) fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|byte| {
             if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
@@ -603,87 +656,4 @@ pub struct ItemQuery {
 /// `GET /ui/items?id=…`.
 pub async fn item_lookup(Query(query): Query<ItemQuery>) -> Response {
     Redirect::to(&format!("/ui/items/{}", urlencode(&query.id))).into_response()
-}
-
-/// `GET /ui/items/{id}`: every decision, review and appeal of an item, with the chain check.
-pub async fn item(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(content_id): Path<String>,
-) -> Response {
-    let Some(session) = session(&state, &headers) else {
-        return to_login();
-    };
-    let mut decisions = Vec::new();
-    let mut next = match state.store.find_content_decision(&content_id).await {
-        Ok(found) => found,
-        Err(error) => return ApiError::internal("item", error).into_response(),
-    };
-    let mut hops = 0;
-    while let Some(stored) = next.take() {
-        hops += 1;
-        if hops > 200 {
-            break;
-        }
-        let decision: Option<Decision> = serde_json::from_value(stored.decision.clone()).ok();
-        decisions.push((
-            chrono::DateTime::from_timestamp_millis(stored.created_at)
-                .map(|time| time.to_rfc3339())
-                .unwrap_or_default(),
-            stored.decision_id.clone(),
-            stored.decided_by.clone(),
-            decision
-                .as_ref()
-                .map(|decision| decision.action.to_string())
-                .unwrap_or_default(),
-            decision
-                .as_ref()
-                .map(|decision| format!("{}@{}", decision.policy.id, decision.policy.version))
-                .unwrap_or_default(),
-            decision
-                .as_ref()
-                .and_then(|decision| decision.notice.as_ref())
-                .map(|notice| notice.author.clone())
-                .unwrap_or_default(),
-        ));
-        next = match stored.previous_decision_id {
-            Some(previous) => state.store.find_decision(&previous).await.ok().flatten(),
-            None => None,
-        };
-    }
-    let report = match state.store.verify_audit().await {
-        Ok(report) => report,
-        Err(error) => return ApiError::internal("verify", error).into_response(),
-    };
-    let audit = match state.store.audit_entries().await {
-        Ok(entries) => entries
-            .into_iter()
-            .filter(|entry| entry.subject == content_id)
-            .map(|entry| {
-                (
-                    entry.seq,
-                    chrono::DateTime::from_timestamp_millis(entry.created_at)
-                        .map(|time| time.to_rfc3339())
-                        .unwrap_or_default(),
-                    entry.kind,
-                    entry.payload.to_string(),
-                )
-            })
-            .collect(),
-        Err(error) => return ApiError::internal("audit", error).into_response(),
-    };
-    render(&ItemPage {
-        user: Some(user_label(&session)),
-        csrf: session.csrf.clone(),
-        flash: None,
-        content_id,
-        chain_ok: report.ok,
-        chain_problem: report
-            .first_problem
-            .map(|problem| format!("entry {}: {}", problem.seq, problem.message))
-            .unwrap_or_default(),
-        entries: report.entries,
-        decisions,
-        audit,
-    })
 }

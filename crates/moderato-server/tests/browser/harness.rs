@@ -7,6 +7,11 @@
 //! `target/browser-screenshots/<test>.png` and fails the test. It must never pass
 //! a test it could not run: it skips only when `MODERATO_TEST_BROWSER` is unset,
 //! and says so.
+//!
+//! Every page the browser opens records its Content-Security-Policy violations (a
+//! `securitypolicyviolation` listener added through the DevTools protocol before any
+//! page script runs, so it sees what the page's own markup does); a test that passed
+//! fails anyway if any page reported one.
 
 #[path = "../common/tokens.rs"]
 mod tokens;
@@ -40,6 +45,57 @@ const CHROMIUM_FLAGS: [&str; 8] = [
 ];
 /// How long an explicit wait waits before failing.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Where pages keep their Content-Security-Policy violations (`localStorage`, so they
+/// survive navigation within the app's origin).
+const CSP_VIOLATIONS: &str = "moderato-csp-violations";
+
+/// Run in every new document before its own scripts: records each CSP violation.
+const CSP_WATCH: &str = r#"document.addEventListener('securitypolicyviolation', function (event) {
+  try {
+    var key = 'moderato-csp-violations';
+    var seen = JSON.parse(localStorage.getItem(key) || '[]');
+    seen.push({
+      page: location.pathname,
+      directive: event.effectiveDirective,
+      blocked: event.blockedURI,
+      sample: event.sample,
+      source: event.sourceFile,
+      line: event.lineNumber,
+      column: event.columnNumber,
+      element: event.target && event.target.outerHTML ? event.target.outerHTML.slice(0, 160) : '',
+      parent: event.target && event.target.parentNode && event.target.parentNode.outerHTML ? event.target.parentNode.outerHTML.slice(0, 160) : ''
+    });
+    localStorage.setItem(key, JSON.stringify(seen));
+  } catch (error) { /* a page without storage records nothing */ }
+}, true);"#;
+
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    method: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"cmd": self.method, "params": self.params}).to_string()),
+        )
+    }
+}
 
 /// Any failure of a test body.
 pub type Outcome = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -193,13 +249,20 @@ where
     let (_driver, port) = start_driver();
     let profile = tempfile::tempdir().expect("profile directory");
     let client = connect(port, profile.path()).await;
+    client
+        .issue_cmd(Cdp {
+            method: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({"source": CSP_WATCH}),
+        })
+        .await
+        .unwrap_or_else(|error| panic!("could not add the CSP violation listener: {error}"));
     let session = Session {
         client: client.clone(),
         base,
         router,
         tokens,
     };
-    let outcome = tokio::spawn(body(session)).await;
+    let outcome = tokio::spawn(without_csp_violations(session.clone(), body(session))).await;
     let failure = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error.to_string()),
@@ -237,6 +300,21 @@ where
     );
 }
 
+/// Runs a test body; once it passed, fails if any page reported a CSP violation.
+async fn without_csp_violations(session: Session, test: impl Future<Output = Outcome>) -> Outcome {
+    test.await?;
+    let violations = session.csp_violations().await?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pages reported Content-Security-Policy violations: {}",
+            Value::Array(violations)
+        )
+        .into())
+    }
+}
+
 /// Fails a test body with a message.
 #[macro_export]
 macro_rules! ensure {
@@ -248,6 +326,30 @@ macro_rules! ensure {
 }
 
 impl Session {
+    /// The Content-Security-Policy violations every page of the app reported so far
+    /// (read on the app's origin, which this may open), and forgets them.
+    pub async fn csp_violations(&self) -> Result<Vec<Value>, fantoccini::error::CmdError> {
+        let current = self.client.current_url().await?;
+        if !current.as_str().starts_with(&format!("{}/", self.base)) {
+            self.open_path("/healthz").await?;
+        }
+        let seen = self
+            .client
+            .execute(
+                "var seen = JSON.parse(localStorage.getItem(arguments[0]) || '[]'); localStorage.removeItem(arguments[0]); return seen;",
+                vec![json!(CSP_VIOLATIONS)],
+            )
+            .await?;
+        Ok(match seen {
+            Value::Array(seen) => seen,
+            _ => Vec::new(),
+        })
+    }
+
+    async fn open_path(&self, path: &str) -> Result<(), fantoccini::error::CmdError> {
+        self.client.goto(&format!("{}{path}", self.base)).await
+    }
+
     /// Opens a path of the app.
     pub async fn open(&self, path: &str) -> Outcome {
         self.client.goto(&format!("{}{path}", self.base)).await?;

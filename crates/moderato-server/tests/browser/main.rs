@@ -95,9 +95,26 @@ async fn claim_and_review_then_see_the_history() {
                 content.contains("Lovely day for a picnic"),
                 "the task shows the content: {content}"
             );
-            session.decide("label", "Mild; a label is enough").await?;
+            // A reason with a long unbroken word (a pasted link) ends up in the audit entries: the
+            // history, every entry unfolded, must still fit the 1280 px window (issue 12 §18).
+            let long_word = format!("https://example.org/{}", "a".repeat(300));
+            session
+                .decide("label", &format!("Mild; a label is enough, see {long_word}"))
+                .await?;
             let text = session.wait_for_heading("History of song-1").await?;
             ensure!(text.contains("verifies"), "the chain mark: {text}");
+            let fits = session
+                .client
+                .execute(
+                    "document.querySelectorAll('details').forEach(d => { d.open = true; }); \
+                     return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                    vec![],
+                )
+                .await?;
+            ensure!(
+                fits[0].as_i64() <= fits[1].as_i64(),
+                "the history page is wider than the window: {fits}"
+            );
             let rows = session
                 .client
                 .find_all(Locator::Css("main table:first-of-type tbody tr"))
@@ -350,7 +367,7 @@ async fn demo_feed_shows_the_public_interest_notice() {
     .await;
 }
 
-/// Keyboard shortcuts on the task page: u, o, digits, r, d, and n for the next task.
+/// Keyboard shortcuts on the task page: u, o, digits, x, r, d, and n for the next task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_shortcuts_work_on_the_task_page() {
     run("keyboard_shortcuts_work_on_the_task_page", |session: Session| async move {
@@ -369,6 +386,11 @@ async fn keyboard_shortcuts_work_on_the_task_page() {
         session
             .wait_until(&format!("{checked} === 'warning_interstitial'"))
             .await?;
+        // Issue 12 §18: `remove`, the tenth rung, which no digit reaches, is `x`.
+        session.press('x').await?;
+        session.wait_until(&format!("{checked} === 'remove'")).await?;
+        let listed = session.body_text().await?;
+        ensure!(listed.contains("x remove"), "x is listed with the shortcuts: {listed}");
         session.press('r').await?;
         session
             .wait_until("document.activeElement.id === 'reason'")
@@ -417,6 +439,86 @@ async fn keyboard_shortcuts_work_on_the_task_page() {
         session.wait_for_heading("Task").await?;
         Ok(())
     })
+    .await;
+}
+
+/// Issue 12 §9: the Content-Security-Policy refuses inline scripts and styles, yet the console's
+/// stylesheet and scripts load from their files, and the API docs render under their own policy.
+/// (Every test fails when a page reports a violation; this one also checks that they are caught.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_refuses_inline_code_and_every_page_still_works() {
+    run(
+        "the_policy_refuses_inline_code_and_every_page_still_works",
+        |session: Session| async move {
+            session.open("/ui/login").await?;
+            session.wait_for_heading("Sign in").await?;
+            // The stylesheet is a file and applies: the skip link is moved off screen.
+            let position = session
+                .client
+                .execute("return getComputedStyle(document.querySelector('.skip')).position;", vec![])
+                .await?;
+            ensure!(position == json!("absolute"), "console.css applies: {position}");
+            // An inline script does not run and an inline style does not apply; both are reported.
+            session
+                .client
+                .execute(
+                    "const script = document.createElement('script');
+                     script.textContent = 'window.inlineRan = true;';
+                     document.body.append(script);
+                     document.querySelector('h1').setAttribute('style', 'display: none');",
+                    vec![],
+                )
+                .await?;
+            session
+                .wait_until("JSON.parse(localStorage.getItem('moderato-csp-violations') || '[]').length >= 2")
+                .await?;
+            let state = session
+                .client
+                .execute(
+                    "return [window.inlineRan === true, getComputedStyle(document.querySelector('h1')).display];",
+                    vec![],
+                )
+                .await?;
+            ensure!(state == json!([false, "block"]), "inline code is refused: {state}");
+            let violations = session.csp_violations().await?;
+            let directives: Vec<&str> = violations
+                .iter()
+                .filter_map(|violation| violation["directive"].as_str())
+                .collect();
+            ensure!(
+                directives.contains(&"script-src-elem") && directives.contains(&"style-src-attr"),
+                "the violations are caught: {violations:?}"
+            );
+
+            // The API docs: Swagger UI renders every operation from /openapi.json.
+            session.open("/docs/").await?;
+            session
+                .wait_until("document.querySelector('.swagger-ui .info .title') && document.querySelector('.swagger-ui .info .title').textContent.includes('Moderato API') && document.querySelectorAll('.opblock').length > 10")
+                .await?;
+            let violations = session.csp_violations().await?;
+            ensure!(violations.is_empty(), "the docs page under its policy: {violations:?}");
+
+            // The console's pages, the task page's shortcuts script and htmx included.
+            session.reported("csp-1", "Lovely day for a picnic").await;
+            session.sign_in(&session.tokens.alice).await?;
+            session.claim("reports").await?;
+            session.wait_for_heading("Task").await?;
+            session.press('x').await?;
+            session
+                .wait_until("(document.querySelector('input[name=choice]:checked') || {}).value === 'remove'")
+                .await?;
+            for (path, heading) in [
+                ("/ui/policies", "Policy versions"),
+                ("/ui/transparency", "Transparency"),
+                ("/demo", "Demo feed"),
+            ] {
+                session.open(path).await?;
+                session.wait_for_heading(heading).await?;
+            }
+            session.wait_until("document.styleSheets.length === 1 && document.styleSheets[0].href.includes('/ui/static/demo.css?v=')").await?;
+            Ok(())
+        },
+    )
     .await;
 }
 

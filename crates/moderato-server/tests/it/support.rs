@@ -122,6 +122,19 @@ impl TestApp {
         (status, json, content_type)
     }
 
+    /// A raw pool on the SQLite database, for tampering around the store.
+    pub async fn raw_sqlite(&self) -> sqlx::AnyPool {
+        let dir = self._dir.as_ref().expect("a SQLite test app");
+        sqlx::any::install_default_drivers();
+        let url = format!(
+            "sqlite://{}",
+            dir.path()
+                .join(moderato_store::DATA_DIR_DATABASE_FILE)
+                .display()
+        );
+        sqlx::AnyPool::connect(&url).await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         let (status, json, _) = self
             .send("POST", path, Some(token), Some(body.to_string()))

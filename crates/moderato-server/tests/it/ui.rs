@@ -227,6 +227,11 @@ async fn demo_feed_renders_each_rung_and_takes_posts() {
     );
     // A context note with its correction link.
     assert!(html.contains("Voting by mail is secure") && html.contains("https://www.cisa.gov/"));
+    // Issue 12 §18: follower counts with thousands separators.
+    assert!(
+        html.contains("head of state · 30,000,000 followers") && !html.contains("30000000"),
+        "{html}"
+    );
 
     let request = Request::builder()
         .method("POST")
@@ -634,7 +639,7 @@ fn check_accessible(path: &str, html: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_meet_basic_accessibility() {
     // Contrast of the text colours in the console's stylesheet.
-    let base = include_str!("../../templates/base.html");
+    let base = include_str!("../../static/console.css");
     let var = |name: &str| {
         let start = base.find(&format!("--{name}: ")).unwrap() + name.len() + 4;
         base[start..start + 7].to_string()
@@ -740,4 +745,560 @@ async fn the_console_names_only_known_queues_and_refuses_framing() {
             "{path}"
         );
     }
+}
+
+/// Issue 12 §8: the history page pages an item's audit entries and checks the
+/// chain incrementally: new entries are verified on each view, the whole
+/// chain only by a full walk (at start, hourly, or `GET /v1/audit/verify`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_pages_entries_and_verifies_the_chain_incrementally() {
+    let app = TestApp::new("sqlite").await;
+    let now = moderato_server::now_ms();
+    for index in 0..60 {
+        app.store
+            .append_audit_event("test.event", "p-1", &serde_json::json!({"i": index}), now)
+            .await
+            .unwrap();
+    }
+    let (cookie, _) = sign_in(&app, &app.viewer).await;
+    let (status, html) = page(&app, "/ui/items/p-1", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("✔ verifies: entries 1 to"), "{html}");
+    assert_eq!(
+        html.matches("class=\"audit-details\"").count(),
+        50,
+        "one page"
+    );
+    let older = html
+        .split("href=\"")
+        .find_map(|rest| {
+            let link = &rest[..rest.find('"')?];
+            link.contains("before=").then(|| link.replace("&amp;", "&"))
+        })
+        .expect("a link to older entries");
+    let (_, html) = page(&app, &older, &cookie).await;
+    assert_eq!(
+        html.matches("class=\"audit-details\"").count(),
+        10,
+        "the rest"
+    );
+    assert!(html.contains("Newest entries"), "{html}");
+    assert!(!html.contains("before="), "no page after the last: {html}");
+
+    // An entry appended and then edited: the next view checks it and says so.
+    let appended = app
+        .store
+        .append_audit_event("test.event", "p-2", &serde_json::json!({"i": "new"}), now)
+        .await
+        .unwrap();
+    let raw = app.raw_sqlite().await;
+    sqlx::query("UPDATE audit_log SET payload_json = '{\"i\":\"edited\"}' WHERE seq = $1")
+        .bind(appended.seq)
+        .execute(&raw)
+        .await
+        .unwrap();
+    let (_, html) = page(&app, "/ui/items/p-1", &cookie).await;
+    assert!(
+        html.contains(&format!("✘ does not verify: entry {}", appended.seq)),
+        "{html}"
+    );
+    // Restored, a full walk (the admin's verify) clears the mark.
+    sqlx::query("UPDATE audit_log SET payload_json = '{\"i\":\"new\"}' WHERE seq = $1")
+        .bind(appended.seq)
+        .execute(&raw)
+        .await
+        .unwrap();
+    let (status, _) = app.get("/v1/audit/verify", &app.admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, html) = page(&app, "/ui/items/p-1", &cookie).await;
+    assert!(html.contains("✔ verifies"), "{html}");
+
+    // An old entry edited without re-hashing: a view does not re-read it (that is
+    // the point), the full walk does, and the page then says so.
+    sqlx::query("UPDATE audit_log SET payload_json = '{\"i\":\"old\"}' WHERE seq = 3")
+        .execute(&raw)
+        .await
+        .unwrap();
+    let (_, html) = page(&app, "/ui/items/p-1", &cookie).await;
+    assert!(html.contains("✔ verifies"), "{html}");
+    let (status, _) = app.get("/v1/audit/verify", &app.admin).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, html) = page(&app, "/ui/items/p-1", &cookie).await;
+    assert!(html.contains("✘ does not verify: entry 3"), "{html}");
+    raw.close().await;
+}
+
+/// The response to a GET without a session: status, headers and body.
+async fn fetch(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut builder = Request::builder().uri(path);
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(builder.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+        .into_owned();
+    (status, headers, body)
+}
+
+/// A GET of the demo feed of a server started with `--demo` (seeded with the examples).
+async fn fetch_demo(path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = moderato_store::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
+    let config = moderato_server::ServerConfig {
+        demo: true,
+        ..Default::default()
+    };
+    let state = moderato_server::prepare_state(store, config).await.unwrap();
+    moderato_server::ui::demo::seed(&state).await.unwrap();
+    let response = moderato_server::app(state)
+        .oneshot(Request::builder().uri(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
+        .into_owned();
+    (status, headers, body)
+}
+
+/// The directives of a Content-Security-Policy: name → sources.
+fn directives(policy: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    policy
+        .split(';')
+        .filter_map(|directive| {
+            let mut words = directive.split_whitespace();
+            let name = words.next()?.to_string();
+            Some((name, words.map(str::to_string).collect()))
+        })
+        .collect()
+}
+
+/// Standard base64 of SHA-256, as CSP hashes are written.
+fn sha256_base64(text: &str) -> String {
+    use sha2::Digest;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut out = String::new();
+    for chunk in digest.chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let value = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
+        for index in 0..4 {
+            if index <= chunk.len() {
+                out.push(ALPHABET[((value >> (18 - 6 * index)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Every `attribute="…"` value of `tag` elements in the page.
+fn attribute_values(html: &str, tag: &str, attribute: &str) -> Vec<String> {
+    html.split(&format!("<{tag} "))
+        .skip(1)
+        .filter_map(|element| {
+            let element = &element[..element.find('>').unwrap_or(element.len())];
+            element
+                .split(&format!("{attribute}=\""))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// Issue 12 §9: the Content-Security-Policy restricted neither scripts nor styles, the task page
+/// carried an inline script and every console page an inline `<style>`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_refuses_inline_scripts_and_styles_and_the_pages_need_none() {
+    let app = TestApp::new("sqlite").await;
+    app.post(
+        "/v1/content",
+        &app.ingest,
+        json!({"id": "a1", "text": THREAT, "author": {"id": "u1"}}),
+    )
+    .await;
+    app.post(
+        "/v1/reports",
+        &app.ingest,
+        json!({"content_id": "a1", "reason": "threat"}),
+    )
+    .await;
+    let (cookie, csrf) = sign_in(&app, &app.alice).await;
+    let (_, _, location, _) = form(
+        &app,
+        "/ui/queues/reports/claim",
+        Some(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    let task = location.unwrap();
+    assert!(task.starts_with("/ui/tasks/"), "{task}");
+
+    let mut loaded = std::collections::BTreeSet::new();
+    for path in [
+        "/ui/login",
+        "/ui",
+        task.as_str(),
+        "/ui/items/a1",
+        "/ui/policies",
+        "/ui/transparency",
+        "/demo",
+        "/v1/queues",
+        "/healthz",
+        "/ui/static/console.css",
+    ] {
+        let (status, headers, html) = if path == "/demo" {
+            fetch_demo(path).await
+        } else {
+            fetch(&app, path, Some(&cookie)).await
+        };
+        // The API answers 401 to a session cookie: its error carries the policy too.
+        let expected = if path.starts_with("/v1/") {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(status, expected, "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert_eq!(policy, moderato_server::CONTENT_SECURITY_POLICY, "{path}");
+        let policy = directives(policy);
+        for (directive, sources) in [
+            ("default-src", "'none'"),
+            ("script-src", "'self'"),
+            ("style-src", "'self'"),
+            ("frame-ancestors", "'none'"),
+            ("object-src", "'none'"),
+            ("base-uri", "'none'"),
+            ("form-action", "'self'"),
+        ] {
+            assert_eq!(policy[directive], [sources], "{path}: {directive}");
+        }
+        assert!(
+            policy
+                .values()
+                .flatten()
+                .all(|source| !source.starts_with("'unsafe-")),
+            "{path}: {policy:?}"
+        );
+        if !headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+        {
+            continue;
+        }
+        // Nothing inline: no <script> without a src, no <style>, no style or event attributes.
+        for script in html.split("<script").skip(1) {
+            assert!(
+                script.starts_with(" src=\"/"),
+                "{path}: inline script <script{script}"
+            );
+        }
+        assert!(!html.contains("<style"), "{path}: a <style> block");
+        let lower = html.to_ascii_lowercase();
+        for attribute in [
+            " style=",
+            " onclick=",
+            " onload=",
+            " onerror=",
+            " onsubmit=",
+            " onkeydown=",
+        ] {
+            assert!(
+                !lower.contains(attribute),
+                "{path}: an inline{attribute} attribute"
+            );
+        }
+        loaded.extend(attribute_values(&html, "script", "src"));
+        loaded.extend(attribute_values(&html, "link", "href"));
+    }
+    // The files the pages load are served by the binary, with their types and a long cache.
+    assert!(loaded.len() >= 4, "{loaded:?}");
+    for url in &loaded {
+        assert!(
+            url.starts_with("/ui/static/") && url.contains("?v="),
+            "{url}"
+        );
+        let (status, headers, body) = fetch(&app, url, None).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        let expected = if url.contains(".css?") {
+            "text/css; charset=utf-8"
+        } else {
+            "text/javascript; charset=utf-8"
+        };
+        assert_eq!(headers["content-type"], expected, "{url}");
+        assert!(
+            headers["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        assert!(!body.is_empty(), "{url}");
+    }
+    assert!(
+        loaded
+            .iter()
+            .any(|url| url.starts_with("/ui/static/task.js?v="))
+    );
+    assert!(
+        loaded
+            .iter()
+            .any(|url| url.starts_with("/ui/static/demo.css?v="))
+    );
+    let (status, _, _) = fetch(&app, "/ui/static/nope.js", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The keyboard shortcuts are in the script file, not on the page.
+    let (_, _, script) = fetch(&app, "/ui/static/task.js", None).await;
+    assert!(script.contains("addEventListener('keydown'"));
+
+    // The API docs have their own policy: Swagger UI's files, `data:` icons and the hash of
+    // the one <style> it inserts (its logo's), which its vendored file must still carry.
+    let (status, headers, html) = fetch(&app, "/docs/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert_eq!(
+        policy,
+        moderato_server::openapi::DOCS_CONTENT_SECURITY_POLICY
+    );
+    let policy = directives(policy);
+    assert_eq!(policy["script-src"], ["'self'"]);
+    assert_eq!(policy["default-src"], ["'none'"]);
+    assert_eq!(policy["frame-ancestors"], ["'none'"]);
+    let logo = moderato_server::openapi::SWAGGER_LOGO_STYLE;
+    assert_eq!(
+        policy["style-src"],
+        [
+            "'self'".to_string(),
+            format!("'sha256-{}'", sha256_base64(logo))
+        ]
+    );
+    for script in html.split("<script").skip(1) {
+        assert!(
+            script.starts_with(" src=\""),
+            "/docs/: inline script <script{script}"
+        );
+    }
+    for file in attribute_values(&html, "script", "src") {
+        let path = format!("/docs/{}", file.trim_start_matches("./"));
+        let (status, _, body) = fetch(&app, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        if path.ends_with("swagger-ui-standalone-preset.js") {
+            assert!(
+                body.contains(logo),
+                "the logo's <style> whose hash the policy allows"
+            );
+        }
+        if path.ends_with("swagger-initializer.js") {
+            assert!(
+                body.contains("\"url\": \"/openapi.json\"")
+                    && body.contains("\"validatorUrl\": \"none\""),
+                "{body}"
+            );
+        }
+    }
+}
+
+/// `<tr data-signal="…">` rows of a table: name → (score, source).
+fn signal_rows(table: &str) -> std::collections::BTreeMap<String, (String, String)> {
+    table
+        .split("<tr data-signal=\"")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row
+                .split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let start = cell.find('>').unwrap() + 1;
+                    &cell[start..cell.find("</td>").unwrap()]
+                })
+                .collect();
+            (
+                cells[0].to_string(),
+                (cells[1].to_string(), cells[2].to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Issue 12 §18: `remove` had no shortcut (its rung showed `10`, which no key types), follower
+/// counts had no separators, every zero signal filled the table, and a rule's evidence showed
+/// each match's own weight as if it were the signal's score (`violence.imminence 0.30` beside a
+/// signals table saying 0.15).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_page_keys_remove_formats_counts_folds_zero_signals_and_agrees_on_scores() {
+    let app = TestApp::new("sqlite").await;
+    let whitmer = "Patriots, grab your rifles and go to the State House tomorrow at 6 pm. Shoot Governor Whitmer when she walks out.";
+    let mut decisions = std::collections::BTreeMap::new();
+    for (id, text, author) in [
+        (
+            "hos-1",
+            LOOTING,
+            json!({"id": "potus", "handle": "president", "followers": 30_000_000, "verified": true, "public_role": "head_of_state"}),
+        ),
+        ("inc-1", whitmer, json!({"id": "u9", "followers": 1})),
+        ("thr-1", THREAT, json!({"id": "u7", "followers": 1234})),
+    ] {
+        let (status, decision) = app
+            .post(
+                "/v1/content",
+                &app.ingest,
+                json!({"id": id, "text": text, "author": author}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{decision}");
+        decisions.insert(id.to_string(), decision);
+    }
+    for id in ["inc-1", "thr-1"] {
+        app.post(
+            "/v1/reports",
+            &app.ingest,
+            json!({"content_id": id, "reason": "violent"}),
+        )
+        .await;
+    }
+    // Alice takes the public-interest task and a report; her own claim is handed back to her
+    // first, so Bob takes the other report.
+    let (alice, _) = sign_in(&app, &app.alice).await;
+    let (bob, _) = sign_in(&app, &app.bob).await;
+    let mut pages = Vec::new();
+    for (queue, token, cookie) in [
+        ("public_interest", &app.alice, &alice),
+        ("reports", &app.alice, &alice),
+        ("reports", &app.bob, &bob),
+    ] {
+        let (status, claimed) = app.get(&format!("/v1/queues/{queue}/next"), token).await;
+        assert_eq!(status, StatusCode::OK, "{claimed}");
+        let task = claimed["task"]["id"].as_i64().unwrap();
+        let content = claimed["task"]["content_id"].as_str().unwrap().to_string();
+        let (status, html) = page(&app, &format!("/ui/tasks/{task}"), cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        pages.push((content, html));
+    }
+    let mut checked_evidence = 0;
+    for (content, html) in &pages {
+        // The stored decision: the page is checked against it.
+        let decision = &decisions[content.as_str()];
+        let signals = decision["signals"].as_array().unwrap();
+
+        // (a) `remove` is `x`, and the page lists it with the others.
+        assert!(
+            html.contains("<input type=\"radio\" name=\"choice\" value=\"remove\" data-key=\"x\"> remove <kbd>x</kbd>"),
+            "{html}"
+        );
+        assert!(!html.contains("<kbd>10</kbd>"));
+        assert!(
+            html.contains("<kbd>1</kbd>–<kbd>9</kbd> rungs of the ladder · <kbd>x</kbd> remove")
+        );
+
+        // (c) The table shows the signals that scored; the zero ones are folded away under a
+        // <details> (closed: it opens without JavaScript).
+        let (visible, folded) = html.split_once("<details id=\"zero-signals\">").unwrap();
+        let visible = &visible[visible.find("<table id=\"signals\"").unwrap()..];
+        let visible = signal_rows(&visible[..visible.find("</table>").unwrap()]);
+        let folded = &folded[..folded.find("</details>").unwrap()];
+        let zero = signals
+            .iter()
+            .filter(|signal| format!("{:.2}", signal["score"].as_f64().unwrap()) == "0.00")
+            .count();
+        assert!(zero > 3, "{content}: {zero}");
+        assert!(
+            folded.starts_with(&format!("<summary>Show {zero} zero signals</summary>")),
+            "{folded}"
+        );
+        let folded = signal_rows(folded);
+        assert_eq!(folded.len(), zero);
+        assert!(
+            folded.values().all(|(score, _)| score == "0.00"),
+            "{folded:?}"
+        );
+        assert!(
+            visible.values().all(|(score, _)| score != "0.00"),
+            "{visible:?}"
+        );
+        assert_eq!(visible.len() + folded.len(), signals.len());
+        for signal in signals {
+            let name = signal["name"].as_str().unwrap();
+            let row = visible.get(name).or(folded.get(name)).unwrap();
+            assert_eq!(
+                row.0,
+                format!("{:.2}", signal["score"].as_f64().unwrap()),
+                "{name}"
+            );
+            assert_eq!(row.1, signal["source"].as_str().unwrap(), "{name}");
+        }
+
+        // (d) A rule's evidence names each signal with the score and source the table shows.
+        let rules =
+            &html[html.find("<h2>Rules</h2>").unwrap()..html.find("<h2>Signals</h2>").unwrap()];
+        for item in rules.split("<li data-signal=\"").skip(1) {
+            let (name, rest) = item.split_once('"').unwrap();
+            let score = rest
+                .split("data-score=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let (table_score, source) = visible.get(name).or(folded.get(name)).unwrap();
+            assert_eq!(score, table_score, "{content}: {name}");
+            assert!(
+                rest.contains(&format!(
+                    "><code>{name}</code> {score} <span class=\"muted\">({source})</span>"
+                )),
+                "{content}: {rest}"
+            );
+            checked_evidence += 1;
+        }
+    }
+    assert!(checked_evidence >= 4, "{checked_evidence}");
+    let looting = &pages[0].1;
+    assert!(
+        looting.contains("<code>violence.imminence</code> 0.15 ")
+            && looting
+                .contains("“we will” call to act <span class=\"muted\">· this match 0.30</span>"),
+        "{looting}"
+    );
+    assert!(!looting.contains("violence.imminence 0.30"));
+    let whitmer_page = &pages
+        .iter()
+        .find(|(content, _)| content == "inc-1")
+        .unwrap_or_else(|| panic!("{:?}", pages.iter().map(|(id, _)| id).collect::<Vec<_>>()))
+        .1;
+    assert!(
+        whitmer_page.contains("<code>violence.imminence</code> 1.00 ")
+            && whitmer_page.contains("“tomorrow” time (read from the frame) <span class=\"muted\">· this match 0.25</span>"),
+        "{whitmer_page}"
+    );
+
+    // (b) Follower counts with thousands separators (and one follower is one).
+    assert!(
+        looting.contains("<p>president · role head_of_state · 30,000,000 followers · verified · 0 prior strikes</p>"),
+        "{looting}"
+    );
+    let others: Vec<&String> = pages[1..].iter().map(|(_, html)| html).collect();
+    assert!(
+        others
+            .iter()
+            .any(|html| html.contains(" · 1,234 followers · "))
+    );
+    assert!(others.iter().any(|html| html.contains(" · 1 follower · ")));
 }

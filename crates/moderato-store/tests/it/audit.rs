@@ -184,3 +184,92 @@ async fn export_round_trips_and_tampered_export_is_detected() {
         database.cleanup().await;
     }
 }
+
+/// Issue 12 §8: the history page verifies only what was appended since the
+/// last verified entry, and notices when that entry itself was rewritten.
+#[tokio::test]
+async fn verification_since_a_verified_entry_reads_only_the_new_part() {
+    for database in databases().await {
+        let label = database.label;
+        let store = &database.store;
+        append_entries(store, ENTRIES).await;
+        let full = store
+            .verify_audit_since(0, moderato_store::GENESIS_HASH)
+            .await
+            .unwrap();
+        assert!(full.ok, "{label}: {full:?}");
+        assert_eq!((full.entries, full.last_seq), (10, 10), "{label}");
+        append_entries(store, 5).await;
+        let since = store.verify_audit_since(10, &full.last_hash).await.unwrap();
+        assert!(since.ok, "{label}: {since:?}");
+        assert_eq!((since.entries, since.last_seq), (5, 15), "{label}");
+        let nothing_new = store
+            .verify_audit_since(15, &since.last_hash)
+            .await
+            .unwrap();
+        assert!(nothing_new.ok, "{label}: {nothing_new:?}");
+        assert_eq!(nothing_new.entries, 0, "{label}");
+
+        // An entry after the verified one, edited: found at its seq.
+        tamper(
+            &database,
+            &["UPDATE audit_log SET payload_json = '{\"edited\":true}' WHERE seq = 12"],
+        )
+        .await;
+        let edited = store.verify_audit_since(10, &full.last_hash).await.unwrap();
+        assert!(!edited.ok, "{label}");
+        assert_eq!(edited.first_problem.unwrap().seq, 12, "{label}");
+        // The verified entry itself rewritten: found even with nothing after it read.
+        tamper(
+            &database,
+            &["UPDATE audit_log SET hash = 'feed' WHERE seq = 10"],
+        )
+        .await;
+        let rewritten = store.verify_audit_since(10, &full.last_hash).await.unwrap();
+        let problem = rewritten.first_problem.unwrap();
+        assert_eq!(
+            (problem.seq, &problem.kind),
+            (10, &AuditProblemKind::Altered),
+            "{label}"
+        );
+        assert!(
+            problem.message.contains("rewritten"),
+            "{label}: {problem:?}"
+        );
+        database.cleanup().await;
+    }
+}
+
+/// Issue 12 §8: one subject's entries, newest first, a page at a time.
+#[tokio::test]
+async fn a_subjects_entries_come_in_pages() {
+    for database in databases().await {
+        let label = database.label;
+        let store = &database.store;
+        for index in 1..=7_i64 {
+            let subject = if index % 2 == 1 { "post-1" } else { "post-2" };
+            store
+                .append_audit_event(
+                    "test.event",
+                    subject,
+                    &serde_json::json!({"i": index}),
+                    index,
+                )
+                .await
+                .unwrap();
+        }
+        let first = store
+            .audit_entries_for_subject("post-1", None, 3)
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = first.iter().map(|entry| entry.seq).collect();
+        assert_eq!(seqs, vec![7, 5, 3], "{label}");
+        let second = store
+            .audit_entries_for_subject("post-1", Some(3), 3)
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = second.iter().map(|entry| entry.seq).collect();
+        assert_eq!(seqs, vec![1], "{label}");
+        database.cleanup().await;
+    }
+}

@@ -11,6 +11,7 @@ mod appeals;
 mod audit;
 mod connect;
 mod decisions;
+mod deep;
 mod fingerprints;
 mod policies;
 mod reviews;
