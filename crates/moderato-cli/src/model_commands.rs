@@ -23,9 +23,14 @@ pub struct TrainArgs {
     /// Folder with the labelled data sets (see its README).
     #[arg(long, value_name = "DIR", default_value = "../shared/data")]
     data: PathBuf,
-    /// Where to write the weights.
-    #[arg(short, long, default_value = "models/moderato-text-v1.bin")]
-    output: PathBuf,
+    /// Where to write the weights (default `models/moderato-text-v1.bin`, or
+    /// `models/moderato-suite-v1.bin` with --suite).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Train the rule-category model (`model.threat`, `model.incitement`, …) on these labelled
+    /// suites instead of the public data sets; repeat for each file. Never name a suite you report.
+    #[arg(long = "suite", value_name = "FILE.jsonl")]
+    suites: Vec<PathBuf>,
     /// Seed of the row order; the same seed and data give the same weights.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -99,27 +104,66 @@ fn load_data(folder: &std::path::Path, flag: &str) -> anyhow::Result<Vec<data::E
 
 /// Trains the model and writes its weights.
 pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
-    let examples = load_data(&args.data, "--data")?;
     let config = TrainConfig {
         seed: args.seed,
         epochs: args.epochs,
         ..TrainConfig::default()
     };
-    let (model, summaries) = train::train(&examples, &config)?;
-    let bytes = model.to_bytes();
-    if let Some(parent) = args
+    let (model, summaries, default_output) = if args.suites.is_empty() {
+        let examples = load_data(&args.data, "--data")?;
+        let (model, summaries) = train::train(&examples, &config)?;
+        (model, summaries, "models/moderato-text-v1.bin")
+    } else {
+        let mut rows = Vec::new();
+        for path in &args.suites {
+            rows.extend(
+                moderato_model::suites::load_suite(path).map_err(|error| match error {
+                    ModelError::ReadData { .. } => anyhow::Error::from(exit::InputError(format!(
+                        "--suite: cannot read `{}`",
+                        path.display()
+                    ))),
+                    other => anyhow::Error::from(exit::InputError(other.to_string())),
+                })?,
+            );
+        }
+        // Ordinary posts of the public sets (rows labelled neither hateful, offensive nor
+        // violent) are negatives for every rule: without them the model reads any post unlike
+        // the suites' as harmful. Their test rows are dropped, as in `train`.
+        let public = load_data(&args.data, "--data")?;
+        let ordinary = moderato_model::suites::ordinary_rows(&public);
+        let mut labelled: Vec<train::LabelledText<'_>> = rows
+            .iter()
+            .map(|row| train::LabelledText {
+                normalized: &row.normalized,
+                labels: row.labels.clone(),
+                validation: row.validation,
+            })
+            .collect();
+        labelled.extend(ordinary);
+        let names: Vec<&str> = moderato_model::suites::SUITE_LABELS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        let (model, summaries) = train::train_labels(&names, &labelled, &config)?;
+        (model, summaries, "models/moderato-suite-v1.bin")
+    };
+    let output = args
         .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(default_output));
+    let bytes = model.to_bytes();
+    if let Some(parent) = output
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
     {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("failed to create `{}`", parent.display()))?;
     }
-    let temporary = args.output.with_extension("bin.tmp");
+    let temporary = output.with_extension("bin.tmp");
     std::fs::write(&temporary, &bytes)
         .with_context(|| format!("failed to write `{}`", temporary.display()))?;
-    std::fs::rename(&temporary, &args.output)
-        .with_context(|| format!("failed to write `{}`", args.output.display()))?;
+    std::fs::rename(&temporary, &output)
+        .with_context(|| format!("failed to write `{}`", output.display()))?;
     println!(
         "| label | train rows | positives | validation rows | positives | threshold | validation F1 | validation PR-AUC |"
     );
@@ -139,7 +183,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
     }
     println!(
         "wrote {} ({} bytes): {}",
-        args.output.display(),
+        output.display(),
         bytes.len(),
         model.note
     );

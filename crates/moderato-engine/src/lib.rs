@@ -41,9 +41,14 @@ impl Engine {
         };
         let rules = RuleDetector::new(&policy.claims)?.with_lexicons(lexicons);
         let model = ModelDetector::new(builtin_model()?);
+        let rules_model = ModelDetector::with_signals(
+            builtin_rules_model()?,
+            moderato_model::SUITE_MODEL_SIGNALS,
+            moderato_model::SUITE_MODEL_SOURCE,
+        );
         Ok(Engine {
             policy: Arc::new(policy),
-            detectors: vec![Box::new(rules), Box::new(model)],
+            detectors: vec![Box::new(rules), Box::new(model), Box::new(rules_model)],
             limits: ContentLimits::default(),
         })
     }
@@ -163,6 +168,21 @@ pub fn builtin_model() -> Result<Arc<TextModel>, EngineError> {
     Ok(Arc::clone(MODEL.get_or_init(|| model)))
 }
 
+/// The rule-category model's weights (`model.threat`, `model.incitement`, …), trained by
+/// `moderato train --suite` on Moderato's own labelled suites; see `models/README.md`.
+pub const BUILTIN_RULES_MODEL_WEIGHTS: &[u8] =
+    include_bytes!("../../../models/moderato-suite-v1.bin");
+
+/// The rule-category model, decoded once per process and shared by every engine.
+pub fn builtin_rules_model() -> Result<Arc<TextModel>, EngineError> {
+    static MODEL: OnceLock<Arc<TextModel>> = OnceLock::new();
+    if let Some(model) = MODEL.get() {
+        return Ok(Arc::clone(model));
+    }
+    let model = Arc::new(TextModel::from_bytes(BUILTIN_RULES_MODEL_WEIGHTS)?);
+    Ok(Arc::clone(MODEL.get_or_init(|| model)))
+}
+
 /// The word classes of the embedded default pack, used by packs that bring no `lexicons/`.
 pub fn default_lexicons() -> &'static moderato_core::policy::Lexicons {
     static LEXICONS: OnceLock<moderato_core::policy::Lexicons> = OnceLock::new();
@@ -184,6 +204,7 @@ pub fn builtin_signals() -> Vec<moderato_core::BuiltinSignal> {
     moderato_detect::BUILTIN_SIGNALS
         .iter()
         .chain(moderato_model::MODEL_SIGNALS)
+        .chain(moderato_model::SUITE_MODEL_SIGNALS)
         .chain(std::iter::once(&moderato_detect::neardup::ACTIONED_SIGNAL))
         .cloned()
         .collect()

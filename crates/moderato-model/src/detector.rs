@@ -33,6 +33,46 @@ pub const MODEL_SIGNALS: &[BuiltinSignal] = &[
     },
 ];
 
+/// Source recorded on every signal of the rule-category model.
+pub const SUITE_MODEL_SOURCE: &str = "builtin:model-rules-v1";
+
+/// The signals of the rule-category model (trained on Moderato's own labelled
+/// suites, one label per rule; see `suites`), offered to policy validation.
+pub const SUITE_MODEL_SIGNALS: &[BuiltinSignal] = &[
+    BuiltinSignal {
+        name: "model.threat",
+        description: "learned rule model: the speaker threatens violence (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.incitement",
+        description: "learned rule model: a call on others to commit violence (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.glorification",
+        description: "learned rule model: praise or endorsement of violence that happened (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.dehumanization",
+        description: "learned rule model: a protected group described as less than human (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.derogation",
+        description: "learned rule model: hostile generalisation or slur about a protected group (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.exclusion",
+        description: "learned rule model: denial of rights or access to a protected group (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.harassment",
+        description: "learned rule model: abuse aimed at an individual (calibrated probability)",
+    },
+    BuiltinSignal {
+        name: "model.civic",
+        description: "learned rule model: a false claim about voting procedures or the count (calibrated probability)",
+    },
+];
+
 /// How many units of the text are given as evidence per signal.
 pub const EVIDENCE_UNITS: usize = 3;
 
@@ -41,19 +81,35 @@ pub struct ModelDetector {
     model: Arc<TextModel>,
     /// `(signal name, label index in the model)`.
     outputs: Vec<(&'static str, usize)>,
+    /// Recorded on every signal.
+    source: &'static str,
 }
 
 impl ModelDetector {
     /// Wraps a model; signals are produced for the labels `hate`, `offensive` and `violence` it has.
     pub fn new(model: Arc<TextModel>) -> ModelDetector {
-        let outputs = MODEL_SIGNALS
+        ModelDetector::with_signals(model, MODEL_SIGNALS, MODEL_SOURCE)
+    }
+
+    /// Wraps a model that produces `signals` (`model.<label>` for each label it has)
+    /// under `source`.
+    pub fn with_signals(
+        model: Arc<TextModel>,
+        signals: &'static [BuiltinSignal],
+        source: &'static str,
+    ) -> ModelDetector {
+        let outputs = signals
             .iter()
             .filter_map(|signal| {
                 let label = signal.name.trim_start_matches("model.");
                 model.label_index(label).map(|index| (signal.name, index))
             })
             .collect();
-        ModelDetector { model, outputs }
+        ModelDetector {
+            model,
+            outputs,
+            source,
+        }
     }
 
     /// The model.
@@ -68,7 +124,7 @@ fn round2(value: f64) -> f64 {
 
 impl Detector for ModelDetector {
     fn name(&self) -> &str {
-        MODEL_SOURCE
+        self.source
     }
 
     fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
@@ -113,7 +169,7 @@ impl Detector for ModelDetector {
                 Signal {
                     name: name.to_string(),
                     score: round2(f64::from(probabilities[*index])),
-                    source: MODEL_SOURCE.to_string(),
+                    source: self.source.to_string(),
                     evidence,
                 }
             })

@@ -14,9 +14,12 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod model;
+pub mod suites;
 pub mod train;
 
-pub use detector::{MODEL_SIGNALS, MODEL_SOURCE, ModelDetector};
+pub use detector::{
+    MODEL_SIGNALS, MODEL_SOURCE, ModelDetector, SUITE_MODEL_SIGNALS, SUITE_MODEL_SOURCE,
+};
 pub use error::ModelError;
 pub use features::FeatureConfig;
 pub use model::TextModel;

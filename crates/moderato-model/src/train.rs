@@ -282,33 +282,63 @@ pub fn train(
     examples: &[Example],
     config: &TrainConfig,
 ) -> Result<(TextModel, Vec<LabelSummary>), ModelError> {
-    let train_rows: Vec<&Example> = examples
+    let rows: Vec<LabelledText<'_>> = examples
         .iter()
-        .filter(|example| example.split == Split::Train)
+        .filter(|example| example.split != Split::Test)
+        .map(|example| LabelledText {
+            normalized: &example.normalized,
+            labels: example.labels.to_vec(),
+            validation: example.split == Split::Validation,
+        })
         .collect();
-    let validation_rows: Vec<&Example> = examples
-        .iter()
-        .filter(|example| example.split == Split::Validation)
-        .collect();
-    let texts: Vec<&str> = train_rows
-        .iter()
-        .map(|example| example.normalized.as_str())
-        .collect();
-    let rows = SparseRows::extract(&texts, &config.features);
+    train_labels(&LABELS, &rows, config)
+}
 
-    let targets: Vec<Vec<(usize, bool)>> = (0..LABELS.len())
+/// One labelled text for [`train_labels`]: `labels[i]` is `Some(target)` where the
+/// row is labelled for `names[i]`.
+#[derive(Debug, Clone)]
+pub struct LabelledText<'a> {
+    /// The text after `moderato_detect::normalize`.
+    pub normalized: &'a str,
+    /// One entry per label name.
+    pub labels: Vec<Option<bool>>,
+    /// A validation row (calibration and thresholds), else a training row.
+    pub validation: bool,
+}
+
+/// Trains one classifier per name on the training rows, calibrating and choosing
+/// thresholds on the validation rows.
+pub fn train_labels(
+    names: &[&str],
+    rows: &[LabelledText<'_>],
+    config: &TrainConfig,
+) -> Result<(TextModel, Vec<LabelSummary>), ModelError> {
+    let train_rows: Vec<&LabelledText<'_>> = rows.iter().filter(|row| !row.validation).collect();
+    let validation_rows: Vec<&LabelledText<'_>> =
+        rows.iter().filter(|row| row.validation).collect();
+    let texts: Vec<&str> = train_rows.iter().map(|row| row.normalized).collect();
+    let sparse = SparseRows::extract(&texts, &config.features);
+
+    let targets: Vec<Vec<(usize, bool)>> = (0..names.len())
         .map(|label| {
             train_rows
                 .iter()
                 .enumerate()
-                .filter_map(|(row, example)| example.labels[label].map(|target| (row, target)))
+                .filter_map(|(row, example)| {
+                    example
+                        .labels
+                        .get(label)
+                        .copied()
+                        .flatten()
+                        .map(|target| (row, target))
+                })
                 .collect()
         })
         .collect();
     for (label, label_targets) in targets.iter().enumerate() {
         if label_targets.is_empty() {
             return Err(ModelError::NoExamples {
-                label: LABELS[label].to_string(),
+                label: names[label].to_string(),
             });
         }
     }
@@ -317,7 +347,7 @@ pub fn train(
             .iter()
             .enumerate()
             .map(|(label, label_targets)| {
-                let rows = &rows;
+                let rows = &sparse;
                 scope.spawn(move || {
                     fit_label(
                         rows,
@@ -340,7 +370,7 @@ pub fn train(
     });
     let labels: Vec<LabelModel> = fitted
         .iter()
-        .zip(LABELS)
+        .zip(names)
         .map(|(weights, name)| LabelModel {
             name: name.to_string(),
             bias: weights.bias,
@@ -371,16 +401,21 @@ pub fn train(
         &model,
         &validation_rows
             .iter()
-            .map(|example| example.normalized.as_str())
+            .map(|row| row.normalized)
             .collect::<Vec<_>>(),
     );
     let mut summaries = Vec::new();
-    for (label_index, name) in LABELS.iter().enumerate() {
+    for (label_index, name) in names.iter().enumerate() {
         let (raw, label_targets): (Vec<f32>, Vec<bool>) = validation_rows
             .iter()
             .zip(&validation_raw)
             .filter_map(|(example, raw)| {
-                example.labels[label_index].map(|target| (raw[label_index], target))
+                example
+                    .labels
+                    .get(label_index)
+                    .copied()
+                    .flatten()
+                    .map(|target| (raw[label_index], target))
             })
             .unzip();
         let (a, b) = fit_platt(&raw, &label_targets);

@@ -84,8 +84,8 @@ fn diff_setup() -> tempfile::TempDir {
     let new = copy_default_pack(folder.path(), "new");
     replace_once(
         &new.join("violence.toml"),
-        r#"when = "signals.violence.glorification >= 0.6""#,
-        r#"when = "signals.violence.glorification >= 0.9""#,
+        r#"when = "signals.violence.glorification >= 0.6 ||"#,
+        r#"when = "signals.violence.glorification >= 0.9 ||"#,
     );
     std::fs::write(folder.path().join("corpus.jsonl"), CORPUS).unwrap();
     folder
@@ -121,14 +121,14 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
     // Bad CEL.
     replace_once(
         &pack.join("violence.toml"),
-        r#"when = "signals.violence.incitement >= 0.6""#,
-        r#"when = "signals.violence.incitement >= >= 0.6""#,
+        r#"when = "signals.violence.incitement >= 0.6 ||"#,
+        r#"when = "signals.violence.incitement >= >= 0.6 ||"#,
     );
     // Unknown signal in evidence.
     replace_once(
         &pack.join("violence.toml"),
-        r#"evidence = ["violence.glorification", "violence.imminence"]"#,
-        r#"evidence = ["violence.glorificaton", "violence.imminence"]"#,
+        r#"evidence = ["violence.glorification", "violence.imminence", "model.glorification"]"#,
+        r#"evidence = ["violence.glorificaton", "violence.imminence", "model.glorification"]"#,
     );
     // Unknown signal in a condition.
     replace_once(
@@ -139,8 +139,8 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
     // Unknown action.
     replace_once(
         &pack.join("hate.toml"),
-        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
-        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
+        "evidence = [\"hate.dehumanization\", \"model.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
+        "evidence = [\"hate.dehumanization\", \"model.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
     );
     // Duplicate rule id, across files.
     replace_once(
@@ -241,8 +241,8 @@ fn check_and_run_refuse_an_invalid_pack_with_exit_3() {
     let pack = copy_default_pack(folder.path(), "pack");
     replace_once(
         &pack.join("hate.toml"),
-        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
-        "evidence = [\"hate.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
+        "evidence = [\"hate.dehumanization\", \"model.dehumanization\"]\nactions = [\"remove\", \"strike\"]",
+        "evidence = [\"hate.dehumanization\", \"model.dehumanization\"]\nactions = [\"remove\", \"obliterate\"]",
     );
     std::fs::write(
         folder.path().join("in.jsonl"),
@@ -343,8 +343,8 @@ fn policy_diff_as_json() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["items"], 5);
     assert_eq!(report["changed"], 2);
-    assert_eq!(report["by_rule"]["violence.glorification"]["old"], 2);
-    assert_eq!(report["by_rule"]["violence.glorification"]["new"], 0);
+    assert_eq!(report["by_rule"]["violence.glorification"]["old"], 3);
+    assert_eq!(report["by_rule"]["violence.glorification"]["new"], 1);
     assert_eq!(report["transitions"]["remove → allow"], 1);
     assert_eq!(report["transitions"]["public_interest_notice → allow"], 1);
     let changed: Vec<(&str, u64)> = report["first_changes"]
