@@ -40,15 +40,15 @@ impl Engine {
             &policy.lexicons
         };
         let rules = RuleDetector::new(&policy.claims)?.with_lexicons(lexicons);
-        let model = ModelDetector::new(builtin_model()?);
-        let rules_model = ModelDetector::with_signals(
+        // Both built-in models read the same features: one extraction per text.
+        let models = ModelDetector::new(builtin_model()?).and(
             builtin_rules_model()?,
             moderato_model::SUITE_MODEL_SIGNALS,
             moderato_model::SUITE_MODEL_SOURCE,
         );
         Ok(Engine {
             policy: Arc::new(policy),
-            detectors: vec![Box::new(rules), Box::new(model), Box::new(rules_model)],
+            detectors: vec![Box::new(rules), Box::new(models)],
             limits: ContentLimits::default(),
         })
     }

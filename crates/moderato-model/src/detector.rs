@@ -73,16 +73,26 @@ pub const SUITE_MODEL_SIGNALS: &[BuiltinSignal] = &[
     },
 ];
 
+/// Below this probability a signal carries no evidence (its n-grams explain nothing a
+/// reader needs, and explaining every label of every text is the models' largest cost).
+pub const EVIDENCE_MIN_SCORE: f32 = 0.1;
+
 /// How many units of the text are given as evidence per signal.
 pub const EVIDENCE_UNITS: usize = 3;
 
-/// The built-in text model as a [`Detector`].
-pub struct ModelDetector {
+/// One model and the signals it produces.
+struct Head {
     model: Arc<TextModel>,
     /// `(signal name, label index in the model)`.
     outputs: Vec<(&'static str, usize)>,
-    /// Recorded on every signal.
+    /// Recorded on every signal of this model.
     source: &'static str,
+}
+
+/// The built-in text models as one [`Detector`]: models with the same feature
+/// configuration share one feature extraction per text.
+pub struct ModelDetector {
+    heads: Vec<Head>,
 }
 
 impl ModelDetector {
@@ -98,6 +108,31 @@ impl ModelDetector {
         signals: &'static [BuiltinSignal],
         source: &'static str,
     ) -> ModelDetector {
+        ModelDetector {
+            heads: vec![Head::new(model, signals, source)],
+        }
+    }
+
+    /// Adds another model, run on the same text (sharing its features when its
+    /// configuration is the same).
+    pub fn and(
+        mut self,
+        model: Arc<TextModel>,
+        signals: &'static [BuiltinSignal],
+        source: &'static str,
+    ) -> ModelDetector {
+        self.heads.push(Head::new(model, signals, source));
+        self
+    }
+
+    /// The first model.
+    pub fn model(&self) -> &TextModel {
+        &self.heads[0].model
+    }
+}
+
+impl Head {
+    fn new(model: Arc<TextModel>, signals: &'static [BuiltinSignal], source: &'static str) -> Head {
         let outputs = signals
             .iter()
             .filter_map(|signal| {
@@ -105,36 +140,34 @@ impl ModelDetector {
                 model.label_index(label).map(|index| (signal.name, index))
             })
             .collect();
-        ModelDetector {
+        Head {
             model,
             outputs,
             source,
         }
     }
 
-    /// The model.
-    pub fn model(&self) -> &TextModel {
-        &self.model
-    }
-}
-
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
-}
-
-impl Detector for ModelDetector {
-    fn name(&self) -> &str {
-        self.source
-    }
-
-    fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
-        let extracted = extract(&normalized.text, &self.model.config);
-        let probabilities = self.model.calibrated(&extracted);
-        let chars: Vec<char> = original.chars().collect();
+    fn signals(
+        &self,
+        extracted: &crate::features::Extracted,
+        chars: &[char],
+        normalized: &Normalized,
+    ) -> Vec<Signal> {
+        let probabilities = self.model.calibrated(extracted);
         self.outputs
             .iter()
             .map(|(name, index)| {
-                let contributions = self.model.explain(&extracted, *index, usize::MAX);
+                // Explaining costs a sort of the text's units per label: only scores
+                // a reader would look at get evidence.
+                if probabilities[*index] < EVIDENCE_MIN_SCORE {
+                    return Signal {
+                        name: name.to_string(),
+                        score: round2(f64::from(probabilities[*index])),
+                        source: self.source.to_string(),
+                        evidence: Vec::new(),
+                    };
+                }
+                let contributions = self.model.explain(extracted, *index, usize::MAX);
                 let positive: f32 = contributions.iter().map(|unit| unit.value).sum();
                 let evidence = contributions
                     .iter()
@@ -174,5 +207,37 @@ impl Detector for ModelDetector {
                 }
             })
             .collect()
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+impl Detector for ModelDetector {
+    fn name(&self) -> &str {
+        self.heads[0].source
+    }
+
+    fn detect(&self, original: &str, normalized: &Normalized) -> Vec<Signal> {
+        let chars: Vec<char> = original.chars().collect();
+        let mut signals = Vec::new();
+        let mut features: Option<(crate::features::FeatureConfig, crate::features::Extracted)> =
+            None;
+        for head in &self.heads {
+            let reuse = features
+                .as_ref()
+                .is_some_and(|(config, _)| *config == head.model.config);
+            if !reuse {
+                features = Some((
+                    head.model.config,
+                    extract(&normalized.text, &head.model.config),
+                ));
+            }
+            if let Some((_, extracted)) = &features {
+                signals.extend(head.signals(extracted, &chars, normalized));
+            }
+        }
+        signals
     }
 }

@@ -74,3 +74,54 @@ fn model_signals_carry_the_top_n_grams_with_spans_into_the_original() {
     // The same text always gives the same signals.
     assert_eq!(signals, detector.detect(original, &normalize(original)));
 }
+
+const RULES_MODEL: &[u8] = include_bytes!("../../../../models/moderato-suite-v1.bin");
+
+/// The shipped rule model (`models/moderato-suite-v1.bin`): one label per default-pack rule,
+/// signals under its own source, and sentences written here (not in any suite) scored in order.
+#[test]
+fn the_rule_model_has_one_label_per_rule_and_ranks_fixed_sentences() {
+    let model = Arc::new(TextModel::from_bytes(RULES_MODEL).unwrap());
+    let names: Vec<&str> = model
+        .labels
+        .iter()
+        .map(|label| label.name.as_str())
+        .collect();
+    let expected: Vec<&str> = moderato_model::suites::SUITE_LABELS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(names, expected);
+    let detector = ModelDetector::with_signals(
+        model,
+        moderato_model::SUITE_MODEL_SIGNALS,
+        moderato_model::SUITE_MODEL_SOURCE,
+    );
+    let score = |text: &str, signal: &str| {
+        detector
+            .detect(text, &normalize(text))
+            .into_iter()
+            .find(|found| found.name == signal)
+            .map(|found| {
+                assert_eq!(found.source, "builtin:model-rules-v1");
+                found.score
+            })
+            .unwrap_or(-1.0)
+    };
+    let benign = "Lovely morning for a walk by the river, the ducks are back.";
+    for signal in moderato_model::SUITE_MODEL_SIGNALS {
+        assert!(score(benign, signal.name) < 0.2, "{}", signal.name);
+    }
+    let threat = "Keep talking and I will put you in the hospital, I know your street";
+    assert!(
+        score(threat, "model.threat") > score(benign, "model.threat") + 0.2,
+        "{}",
+        score(threat, "model.threat")
+    );
+    let exclusion = "Immigrants should be banned from voting and sent back where they came from";
+    assert!(
+        score(exclusion, "model.exclusion") > score(benign, "model.exclusion") + 0.2,
+        "{}",
+        score(exclusion, "model.exclusion")
+    );
+}
