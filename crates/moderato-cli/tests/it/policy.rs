@@ -343,8 +343,8 @@ fn policy_diff_as_json() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["items"], 5);
     assert_eq!(report["changed"], 2);
-    assert_eq!(report["by_rule"]["violence.glorification"]["old"], 3);
-    assert_eq!(report["by_rule"]["violence.glorification"]["new"], 1);
+    assert_eq!(report["by_rule"]["violence.glorification"]["old"], 2);
+    assert_eq!(report["by_rule"]["violence.glorification"]["new"], 0);
     assert_eq!(report["transitions"]["remove → allow"], 1);
     assert_eq!(report["transitions"]["public_interest_notice → allow"], 1);
     let changed: Vec<(&str, u64)> = report["first_changes"]

@@ -85,7 +85,7 @@ async fn claim_and_review_then_see_the_history() {
         "claim_and_review_then_see_the_history",
         |session: Session| async move {
             session
-                .reported("song-1", "Lovely day for a picnic in the park")
+                .reported("song-1", "Lovely day for a picnic")
                 .await;
             session.sign_in(&session.tokens.alice).await?;
             session.claim("reports").await?;
@@ -141,7 +141,7 @@ async fn appeal_is_refused_to_the_first_reviewer_and_decided_by_a_second() {
     run(
         "appeal_is_refused_to_the_first_reviewer_and_decided_by_a_second",
         |session: Session| async move {
-            session.reported("appeal-1", "See you all at the old mill tonight").await;
+            session.reported("appeal-1", "That ending at the old mill, though. Still thinking about it").await;
             let (_, claimed) = session
                 .api("GET", "/v1/queues/reports/next", &session.tokens.alice, json!(null))
                 .await;
