@@ -204,11 +204,8 @@ pub fn evaluate_with_missing(
         review_reasons.push("a rule failed to evaluate".to_string());
     }
     for gap in missing {
-        let needle = format!("signals.{}", gap.name);
         for rule in &policy.rules {
-            let uses = rule.when.contains(&needle)
-                || rule.cases.iter().any(|case| case.when.contains(&needle));
-            if uses {
+            if rule.signals_used.contains(&gap.name) {
                 review_reasons.push(format!(
                     "rule `{}` needs signal `{}`, which is missing ({}: {})",
                     rule.id, gap.name, gap.source, gap.reason

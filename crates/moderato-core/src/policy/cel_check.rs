@@ -49,6 +49,64 @@ pub(crate) fn check_references(
     problems
 }
 
+/// The signals a condition reads (`signals.a.b` gives `a.b`), from its syntax tree:
+/// comprehension variables are not signals, and a name that only contains another
+/// (`signals.model.hater` for `model.hate`) is never confused with it.
+pub(crate) fn signals_used(program: &cel::Program) -> BTreeSet<String> {
+    fn collect<'a>(expr: &'a IdedExpr, bound: &mut Vec<&'a str>, used: &mut BTreeSet<String>) {
+        match &expr.expr {
+            Expr::Select(select) => match select_path(expr) {
+                Some(path) if !bound.contains(&path[0]) => {
+                    if path[0] == "signals" && path.len() > 1 {
+                        used.insert(path[1..].join("."));
+                    }
+                }
+                Some(_) => {}
+                None => collect(&select.operand, bound, used),
+            },
+            Expr::Call(call) => {
+                if let Some(target) = &call.target {
+                    collect(target, bound, used);
+                }
+                for argument in &call.args {
+                    collect(argument, bound, used);
+                }
+            }
+            Expr::List(list) => {
+                for element in &list.elements {
+                    collect(element, bound, used);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let EntryExpr::MapEntry(entry) = &entry.expr {
+                        collect(&entry.key, bound, used);
+                        collect(&entry.value, bound, used);
+                    }
+                }
+            }
+            Expr::Comprehension(comprehension) => {
+                collect(&comprehension.iter_range, bound, used);
+                collect(&comprehension.accu_init, bound, used);
+                let depth = bound.len();
+                bound.push(comprehension.iter_var.as_str());
+                if let Some(second) = &comprehension.iter_var2 {
+                    bound.push(second.as_str());
+                }
+                bound.push(comprehension.accu_var.as_str());
+                collect(&comprehension.loop_cond, bound, used);
+                collect(&comprehension.loop_step, bound, used);
+                collect(&comprehension.result, bound, used);
+                bound.truncate(depth);
+            }
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Struct(_) | Expr::Unspecified => {}
+        }
+    }
+    let mut used = BTreeSet::new();
+    collect(program.expression(), &mut Vec::new(), &mut used);
+    used
+}
+
 fn select_path(expr: &IdedExpr) -> Option<Vec<&str>> {
     match &expr.expr {
         Expr::Ident(name) => Some(vec![name.as_str()]),
@@ -302,4 +360,34 @@ pub(crate) fn synthetic_context(
         signals: Vec::new(),
     };
     item_context(env, &item, known, |_| 0.5)
+}
+
+#[cfg(test)]
+mod signal_tests {
+    use super::*;
+
+    fn used(condition: &str) -> Vec<String> {
+        cel::Program::compile(condition)
+            .map(|program| signals_used(&program).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn signals_are_read_from_the_syntax_tree_not_the_text() {
+        assert_eq!(
+            used("signals.model.hater >= 0.7 || author.followers > 10"),
+            vec!["model.hater"],
+            "`model.hate` is not read by a condition that reads `model.hater`"
+        );
+        assert_eq!(
+            used("signals.violence.threat >= 0.6 && signals.hate.threat < 0.6"),
+            vec!["hate.threat", "violence.threat"]
+        );
+        assert_eq!(
+            used("[1, 2].exists(signals, signals > 1) || signals.spam.links > 0.5"),
+            vec!["spam.links"],
+            "a comprehension variable named `signals` is not the signals map"
+        );
+        assert!(used("author.followers > 100000 && 'signals.x' == 'y'").is_empty());
+    }
 }

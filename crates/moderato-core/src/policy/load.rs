@@ -1140,6 +1140,12 @@ fn validate_rule(
     if collector.diagnostics.len() != start {
         return None;
     }
+    let signals_used = program
+        .iter()
+        .map(|program| program.as_ref())
+        .chain(cases.iter().map(|case| case.program.as_ref()))
+        .flat_map(super::cel_check::signals_used)
+        .collect();
     Some(Rule {
         id,
         title: raw.title,
@@ -1161,6 +1167,7 @@ fn validate_rule(
         },
         examples,
         file: file.to_string(),
+        signals_used,
         program: program?,
     })
 }

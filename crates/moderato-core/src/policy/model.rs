@@ -204,6 +204,10 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// File the rule came from.
     pub file: String,
+    /// The signals its condition and its cases read, found in their syntax trees when the
+    /// pack was loaded (what a missing signal puts at risk).
+    #[serde(skip)]
+    pub signals_used: std::collections::BTreeSet<String>,
     #[serde(skip)]
     pub(crate) program: Arc<cel::Program>,
 }
