@@ -1,7 +1,7 @@
 //! Integration tests of the `moderato` binary, run as a newcomer would run it.
 //!
 //! Each module covers one command (`check`, `run`, `policy`, `eval`), the service commands
-//! (`service`) or the README's service walkthrough run as written (`readme`). The tests start
+//! (`service`), the README's service walkthrough run as written (`readme`) or the workspace layering (`layering`). The tests start
 //! the real binary in a temporary folder, so error messages name relative
 //! paths and can be kept as insta snapshots. Helpers here copy and edit the
 //! default policy pack; the tests must never write outside a temporary folder.
@@ -9,6 +9,7 @@
 
 mod check;
 mod eval;
+mod layering;
 mod policy;
 mod readme;
 mod run;
