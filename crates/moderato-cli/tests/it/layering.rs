@@ -1,6 +1,6 @@
 //! The workspace's layering, read from `cargo metadata` (issue 13 §6): the pure crates
 //! never pull in an async runtime, a database driver or a web framework, and only the
-//! store talks to the database driver.
+//! store talks to the database driver (and the testkit, which only tests use).
 //!
 //! Still to come with the application layer (issue 13 §1): the stream worker must depend on
 //! neither axum nor askama; it does today (it builds the server's state), so that rule is not
@@ -135,5 +135,12 @@ fn only_the_store_depends_on_the_database_driver() {
         .filter(|(_, deps)| deps.contains("sqlx"))
         .map(|(name, _)| name)
         .collect();
-    assert_eq!(users, ["moderato-store"]);
+    // The testkit (PostgreSQL schemas for tests) is only ever a dev-dependency.
+    assert_eq!(users, ["moderato-store", "moderato-testkit"]);
+    for (name, deps) in &graph.direct {
+        assert!(
+            !deps.contains("moderato-testkit"),
+            "{name} depends on the testkit outside its tests"
+        );
+    }
 }

@@ -7,8 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use moderato_server::{ServerConfig, app, now_ms, prepare_state};
+use moderato_server::{ServerConfig, app, prepare_state};
 use moderato_store::Store;
+use moderato_testkit::PgSchema;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -21,6 +22,8 @@ pub struct TestApp {
     pub bob: String,
     pub viewer: String,
     _dir: Option<tempfile::TempDir>,
+    /// Last, so the app and its pool go first.
+    _schema: Option<PgSchema>,
 }
 
 /// The backends to run on: SQLite always, PostgreSQL when its variable is set.
@@ -38,44 +41,30 @@ pub fn backends() -> Vec<&'static str> {
     }
 }
 
-async fn open(backend: &str) -> (Store, Option<tempfile::TempDir>) {
+/// The store for `backend`, and what must live as long as it: the SQLite folder, or the
+/// PostgreSQL schema (dropped with the app).
+async fn open(backend: &str) -> (Store, Option<tempfile::TempDir>, Option<PgSchema>) {
     if backend == "postgres" {
-        let url = std::env::var("MODERATO_TEST_DATABASE_URL").unwrap();
-        let schema = format!(
-            "srv_{}_{}",
-            std::process::id(),
-            now_ms() as u64 ^ rand_suffix()
-        );
-        let base = create_schema(&url, &schema).await;
-        (Store::connect(&base).await.unwrap(), None)
+        let url = std::env::var(moderato_testkit::DATABASE_URL_VARIABLE).unwrap();
+        let schema = PgSchema::create(&url, "srv").await;
+        (
+            Store::connect(schema.url()).await.unwrap(),
+            None,
+            Some(schema),
+        )
     } else {
         let dir = tempfile::tempdir().unwrap();
-        (Store::open_data_dir(dir.path()).await.unwrap(), Some(dir))
+        (
+            Store::open_data_dir(dir.path()).await.unwrap(),
+            Some(dir),
+            None,
+        )
     }
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(1);
-    COUNTER.fetch_add(1, Ordering::Relaxed) * 7919
-}
-
-/// Creates a fresh schema and returns a URL whose connections use it.
-async fn create_schema(url: &str, schema: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 impl TestApp {
     pub async fn new(backend: &str) -> TestApp {
-        let (store, dir) = open(backend).await;
+        let (store, dir, schema) = open(backend).await;
         let state = prepare_state(store.clone(), ServerConfig::default())
             .await
             .unwrap();
@@ -89,6 +78,7 @@ impl TestApp {
             bob: tokens[3].clone(),
             viewer: tokens[4].clone(),
             _dir: dir,
+            _schema: schema,
         }
     }
 

@@ -6,8 +6,6 @@
 
 use std::io::Write;
 use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use moderato_core::content::ContentItem;
 use moderato_core::decision::Decision;
@@ -26,7 +24,7 @@ pub struct TestDatabase {
     pub url: String,
     /// The connected store.
     pub store: Store,
-    schema: Option<(String, String)>,
+    schema: Option<moderato_testkit::PgSchema>,
     _directory: Option<TempDir>,
 }
 
@@ -37,33 +35,12 @@ impl TestDatabase {
         AnyPool::connect(&self.url).await.unwrap()
     }
 
-    /// Drops the PostgreSQL schema; the SQLite directory goes with `self`.
+    /// Closes the store, then drops the PostgreSQL schema (also dropped if a test panics
+    /// first); the SQLite directory goes with `self`.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some((base_url, schema)) = &self.schema {
-            let pool = AnyPool::connect(base_url).await.unwrap();
-            let statement = format!("DROP SCHEMA {schema} CASCADE");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-        }
+        drop(self.schema);
     }
-}
-
-fn unique_suffix() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "{:x}_{:x}_{}",
-        nanos,
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// Says once per test binary, on the real stderr, that PostgreSQL is not
@@ -101,22 +78,14 @@ pub async fn databases() -> Vec<TestDatabase> {
     });
     match std::env::var(DATABASE_URL_VARIABLE) {
         Ok(base_url) if !base_url.is_empty() => {
-            sqlx::any::install_default_drivers();
-            let schema = format!("t_{}", unique_suffix());
-            let pool = AnyPool::connect(&base_url).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            let separator = if base_url.contains('?') { '&' } else { '?' };
-            let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+            let schema = moderato_testkit::PgSchema::create(&base_url, "t").await;
+            let url = schema.url().to_owned();
             let store = Store::connect(&url).await.unwrap();
             databases.push(TestDatabase {
                 label: "postgres",
                 url,
                 store,
-                schema: Some((base_url, schema)),
+                schema: Some(schema),
                 _directory: None,
             });
         }
