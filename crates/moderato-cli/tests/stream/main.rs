@@ -37,64 +37,35 @@ fn services(test: &str) -> Option<Services> {
     }
 }
 
-fn unique(tag: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{tag}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// One deployment: its streams, consumer, schema and a scratch folder.
 struct Deployment {
     nats: String,
-    base_url: String,
-    schema: String,
     database_url: String,
     stream: String,
     prefix: String,
     dir: tempfile::TempDir,
     pool: sqlx::AnyPool,
+    /// Dropped (with every table in it) when the deployment is.
+    _schema: moderato_testkit::PgSchema,
 }
 
 impl Deployment {
     async fn new(services: &Services, tag: &str) -> Deployment {
-        let name = unique(tag);
-        sqlx::any::install_default_drivers();
-        let admin = sqlx::AnyPool::connect(&services.database).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        admin.close().await;
-        let separator = if services.database.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let database_url = format!(
-            "{}{separator}options=-c%20search_path%3D{name}",
-            services.database
-        );
+        let schema = moderato_testkit::PgSchema::create(&services.database, tag).await;
+        let name = schema.name().to_owned();
+        let database_url = schema.url().to_owned();
         // Migrate the schema once, before workers start side by side.
         let store = moderato_store::Store::connect(&database_url).await.unwrap();
         store.close().await;
         let pool = sqlx::AnyPool::connect(&database_url).await.unwrap();
         Deployment {
             nats: services.nats.clone(),
-            base_url: services.database.clone(),
-            schema: name.clone(),
             database_url,
             stream: name.to_uppercase(),
             prefix: name.to_lowercase(),
             dir: tempfile::tempdir().unwrap(),
             pool,
+            _schema: schema,
         }
     }
 
@@ -234,7 +205,7 @@ impl Deployment {
         jetstream::new(async_nats::connect(&self.nats).await.unwrap())
     }
 
-    /// Deletes the test's streams and schema.
+    /// Deletes the test's streams and closes its pool (the schema goes with the deployment).
     async fn cleanup(&self) {
         let context = self.jetstream().await;
         for suffix in ["", "_DECISIONS", "_DEAD_LETTERS"] {
@@ -243,15 +214,6 @@ impl Deployment {
                 .await;
         }
         self.pool.close().await;
-        let admin = sqlx::AnyPool::connect(&self.base_url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA {} CASCADE",
-            self.schema
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
-        admin.close().await;
     }
 }
 
