@@ -76,7 +76,7 @@ impl Modify for BearerAuth {
     components(schemas(
         ContentItemDoc, crate::error::Problem, crate::routes::content::ContentState, crate::routes::content::BatchResult,
         crate::routes::reviews::ReportRequest, crate::routes::reviews::ReviewRequest, crate::routes::reviews::AppealRequest,
-        crate::routes::reviews::ClaimedTask, crate::routes::policies::PolicyUploadRequest, crate::routes::policies::PolicySummary,
+        crate::routes::reviews::ClaimedTask, crate::routes::reviews::QueueView, crate::routes::policies::PolicyUploadRequest, crate::routes::policies::PolicySummary,
         crate::routes::policies::PolicyDiff, crate::auth::Role, crate::ingest::IngestReceipt,
     )),
     modifiers(&BearerAuth),

@@ -160,15 +160,45 @@ pub async fn get_report(
     Ok(Json(report).into_response())
 }
 
-/// Queues with their open and claimed counts and the oldest task.
-#[utoipa::path(get, path = "/v1/queues", tag = "review", responses((status = 200, body = Object)), security(("bearer" = [])))]
+/// One review queue as `GET /v1/queues` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueView {
+    /// Queue name (`public_interest`, `reports`, `appeals`, `default`, …).
+    pub name: String,
+    /// Tasks waiting for a reviewer, claimed tasks whose lease expired included.
+    pub open: i64,
+    /// Tasks under a live lease.
+    pub claimed: i64,
+    /// Creation time (ms since the epoch) of the oldest task not done; null when there is none.
+    pub oldest_created_at: Option<i64>,
+}
+
+impl From<moderato_store::QueueSummary> for QueueView {
+    fn from(summary: moderato_store::QueueSummary) -> QueueView {
+        QueueView {
+            name: summary.name,
+            open: summary.open,
+            claimed: summary.claimed,
+            oldest_created_at: summary.oldest_created_at,
+        }
+    }
+}
+
+/// Queues with their open and claimed counts and the oldest task: every known queue, empty
+/// or not, then any other in name order.
+#[utoipa::path(get, path = "/v1/queues", tag = "review",
+    responses((status = 200, description = "Every queue", body = [QueueView]), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
 pub async fn queues(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(&[Role::Moderator, Role::Viewer], "read queues")?;
-    let summaries = state
+    let summaries: Vec<QueueView> = state
         .store
         .queue_summaries(now_ms())
         .await
-        .map_err(|error| store_error("queue summaries", error))?;
+        .map_err(|error| store_error("queue summaries", error))?
+        .into_iter()
+        .map(QueueView::from)
+        .collect();
     Ok(Json(summaries).into_response())
 }
 

@@ -815,6 +815,28 @@ async fn operations_endpoints_and_openapi() {
     ] {
         assert!(spec["paths"][path].is_object(), "missing {path}");
     }
+    // Issue 13 §5: `GET /v1/queues` answers an array and the spec says so, with the fields
+    // the answer has.
+    let listed = &spec["paths"]["/v1/queues"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(listed["type"], "array", "{listed}");
+    assert_eq!(
+        listed["items"]["$ref"], "#/components/schemas/QueueView",
+        "{listed}"
+    );
+    let schema = &spec["components"]["schemas"]["QueueView"]["properties"];
+    let (status, queues) = app.get("/v1/queues", &app.viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    let queues = queues.as_array().expect("an array");
+    assert!(!queues.is_empty());
+    for queue in queues {
+        for (key, _) in queue.as_object().unwrap() {
+            assert!(
+                schema[key].is_object(),
+                "`{key}` is not in the schema: {schema}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
