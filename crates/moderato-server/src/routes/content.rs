@@ -45,8 +45,8 @@ pub struct BatchResult {
     pub index: usize,
     /// HTTP-like status: 201 new, 200 existing, 202 queued on the stream, 400 invalid.
     pub status: u16,
-    /// The decision, when there is one.
-    #[schema(value_type = Object)]
+    /// The decision, when there is one (null for an invalid or queued item).
+    #[schema(value_type = Option<Object>)]
     pub decision: Option<serde_json::Value>,
     /// The stream's receipt, when the item was queued (`serve --ingest nats`).
     #[serde(skip_serializing_if = "Option::is_none")]

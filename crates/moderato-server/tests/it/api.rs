@@ -837,6 +837,14 @@ async fn operations_endpoints_and_openapi() {
             );
         }
     }
+    // A batch result's `decision` is null for an invalid item, and the schema allows it.
+    let decision = &spec["components"]["schemas"]["BatchResult"]["properties"]["decision"];
+    assert!(decision.to_string().contains("null"), "{decision}");
+    let (status, batch) = app
+        .post("/v1/content:batch", &app.ingest, json!([{"id": "bad"}]))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{batch}");
+    assert!(batch[0]["decision"].is_null(), "{batch}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
