@@ -479,6 +479,22 @@ pub fn verify_audit_jsonl(reader: impl BufRead) -> Result<VerifyReport, StoreErr
     Ok(verify_entries(&entries, None))
 }
 
+/// The stored chain head `(seq, hash)`, read through `executor` (the pool, or a
+/// transaction that also reads the entries).
+async fn read_head<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(executor)
+        .await
+        .map_err(StoreError::database("read audit head"))?;
+    let read = || StoreError::database("read audit head");
+    Ok((
+        row.try_get("seq").map_err(read())?,
+        row.try_get("hash").map_err(read())?,
+    ))
+}
+
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     let read = StoreError::database("read audit entry");
     let payload_json: String = row.try_get("payload_json").map_err(read)?;
@@ -519,15 +535,7 @@ impl Store {
 
     /// The stored chain head: `(seq, hash)` of the last entry (0 and the genesis hash when empty).
     pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::database("read audit head"))?;
-        let read = || StoreError::database("read audit head");
-        Ok((
-            row.try_get("seq").map_err(read())?,
-            row.try_get("hash").map_err(read())?,
-        ))
+        read_head(&self.pool).await
     }
 
     /// Reads every audit entry in seq order.
@@ -545,47 +553,7 @@ impl Store {
     /// Walks the whole chain by seq, recomputing every hash, and checks that
     /// the stored head matches the last entry.
     pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
-        // Read the head and the entries in one transaction so a concurrent
-        // append cannot make them disagree.
-        let mut transaction = self
-            .pool
-            .begin()
-            .await
-            .map_err(StoreError::database("verify audit log"))?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *transaction)
-            .await
-            .map_err(StoreError::database("read audit head"))?;
-        let head_seq: i64 = head
-            .try_get("seq")
-            .map_err(StoreError::database("read audit head"))?;
-        let head_hash: String = head
-            .try_get("hash")
-            .map_err(StoreError::database("read audit head"))?;
-        let rows = sqlx::query(
-            "SELECT seq, created_at, kind, subject, payload_json, prev_hash, hash \
-             FROM audit_log ORDER BY seq",
-        )
-        .fetch_all(&mut *transaction)
-        .await
-        .map_err(StoreError::database("read audit log"))?;
-        transaction
-            .commit()
-            .await
-            .map_err(StoreError::database("verify audit log"))?;
-        let entries = rows
-            .iter()
-            .map(entry_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        drop(rows);
-        // Hashing a long chain takes seconds: off the async workers, so a
-        // server keeps answering (e.g. /healthz) meanwhile.
-        tokio::task::spawn_blocking(move || verify_entries(&entries, Some((head_seq, &head_hash))))
-            .await
-            .map_err(|_| StoreError::InvalidStoredValue {
-                what: "audit log",
-                message: "the verification task stopped".to_owned(),
-            })
+        self.verify_audit_since(0, GENESIS_HASH).await
     }
 
     /// Verifies only what was appended after an entry verified earlier:
@@ -600,21 +568,14 @@ impl Store {
         seq: i64,
         hash: &str,
     ) -> Result<VerifyReport, StoreError> {
+        // Read the head and the entries in one transaction so a concurrent
+        // append cannot make them disagree.
         let mut transaction = self
             .pool
             .begin()
             .await
             .map_err(StoreError::database("verify audit log"))?;
-        let (head_seq, head_hash) = {
-            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(StoreError::database("read audit head"))?;
-            let read = || StoreError::database("read audit head");
-            let head_seq: i64 = head.try_get("seq").map_err(read())?;
-            let head_hash: String = head.try_get("hash").map_err(read())?;
-            (head_seq, head_hash)
-        };
+        let (head_seq, head_hash) = read_head(&mut *transaction).await?;
         let anchor: Option<String> = if seq > 0 {
             sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
                 .bind(seq)
@@ -662,12 +623,18 @@ impl Store {
             .iter()
             .map(entry_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(verify_entries_from(
-            &entries,
-            seq + 1,
-            hash,
-            Some((head_seq, &head_hash)),
-        ))
+        drop(rows);
+        // Hashing a long chain takes seconds: off the async workers, so a
+        // server keeps answering (e.g. /healthz) meanwhile.
+        let start_hash = hash.to_owned();
+        tokio::task::spawn_blocking(move || {
+            verify_entries_from(&entries, seq + 1, &start_hash, Some((head_seq, &head_hash)))
+        })
+        .await
+        .map_err(|_| StoreError::InvalidStoredValue {
+            what: "audit log",
+            message: "the verification task stopped".to_owned(),
+        })
     }
 
     /// One page of a subject's entries, newest first: those before seq

@@ -118,6 +118,10 @@ fn text(value: &serde_json::Value, key: &str) -> Option<String> {
     value.get(key)?.as_str().map(str::to_owned)
 }
 
+fn int(value: &serde_json::Value, key: &str) -> Option<i64> {
+    value.get(key)?.as_i64()
+}
+
 impl Checker {
     fn problem(&mut self, table: &str, key: &str, message: String) {
         self.report.problem_count += 1;
@@ -150,14 +154,8 @@ impl Checker {
             .filter(|strike| !strike.is_null())
             .map(|strike| ChainStrike {
                 account_id: account_id.clone().unwrap_or_default(),
-                weight: strike
-                    .get("weight")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(0),
-                expires_at: strike
-                    .get("expires_at")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(0),
+                weight: int(strike, "weight").unwrap_or(0),
+                expires_at: int(strike, "expires_at").unwrap_or(0),
             });
         let restriction = account
             .and_then(|account| account.get("restriction"))
@@ -165,13 +163,8 @@ impl Checker {
             .map(|restriction| ChainRestriction {
                 account_id: account_id.clone().unwrap_or_default(),
                 action: text(restriction, "action").unwrap_or_default(),
-                starts_at: restriction
-                    .get("starts_at")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(0),
-                ends_at: restriction
-                    .get("ends_at")
-                    .and_then(serde_json::Value::as_i64),
+                starts_at: int(restriction, "starts_at").unwrap_or(0),
+                ends_at: int(restriction, "ends_at"),
                 permanent: restriction
                     .get("permanent")
                     .and_then(serde_json::Value::as_bool)
@@ -219,27 +212,20 @@ impl Checker {
             return;
         };
         let mut differences = Vec::new();
-        if chain.content_id != row.content_id {
-            differences.push(format!(
-                "content {} (chain: {})",
-                row.content_id, chain.content_id
-            ));
-        }
-        if chain.action != row.action {
-            differences.push(format!("action {} (chain: {})", row.action, chain.action));
-        }
-        if chain.decided_by != row.decided_by {
-            differences.push(format!(
-                "decided by {} (chain: {})",
-                row.decided_by, chain.decided_by
-            ));
-        }
-        if chain.created_at != row.created_at {
-            differences.push(format!(
-                "time {} (chain: {})",
-                row.created_at, chain.created_at
-            ));
-        }
+        compare(
+            &mut differences,
+            "content",
+            &row.content_id,
+            &chain.content_id,
+        );
+        compare(&mut differences, "action", &row.action, &chain.action);
+        compare(
+            &mut differences,
+            "decided by",
+            &row.decided_by,
+            &chain.decided_by,
+        );
+        compare(&mut differences, "time", &row.created_at, &chain.created_at);
         if chain.decision_sha256 != sha256_hex(row.decision_json.as_bytes()) {
             differences.push("its stored JSON (the SHA-256 differs)".to_owned());
         }
@@ -278,21 +264,19 @@ impl Checker {
             return;
         }
         let mut differences = Vec::new();
-        if chain.account_id != row.account_id {
-            differences.push(format!(
-                "account {} (chain: {})",
-                row.account_id, chain.account_id
-            ));
-        }
-        if chain.weight != row.weight {
-            differences.push(format!("weight {} (chain: {})", row.weight, chain.weight));
-        }
-        if chain.expires_at != row.expires_at {
-            differences.push(format!(
-                "expiry {} (chain: {})",
-                row.expires_at, chain.expires_at
-            ));
-        }
+        compare(
+            &mut differences,
+            "account",
+            &row.account_id,
+            &chain.account_id,
+        );
+        compare(&mut differences, "weight", &row.weight, &chain.weight);
+        compare(
+            &mut differences,
+            "expiry",
+            &row.expires_at,
+            &chain.expires_at,
+        );
         let reversed = self.reversed_at.contains_key(&row.decision_id);
         if row.withdrawn && !reversed {
             differences
@@ -337,21 +321,14 @@ impl Checker {
             return;
         }
         let mut differences = Vec::new();
-        if chain.account_id != row.account_id {
-            differences.push(format!(
-                "account {} (chain: {})",
-                row.account_id, chain.account_id
-            ));
-        }
-        if chain.action != row.action {
-            differences.push(format!("measure {} (chain: {})", row.action, chain.action));
-        }
-        if chain.starts_at != row.starts_at {
-            differences.push(format!(
-                "start {} (chain: {})",
-                row.starts_at, chain.starts_at
-            ));
-        }
+        compare(
+            &mut differences,
+            "account",
+            &row.account_id,
+            &chain.account_id,
+        );
+        compare(&mut differences, "measure", &row.action, &chain.action);
+        compare(&mut differences, "start", &row.starts_at, &chain.starts_at);
         let reversed_at = self.reversed_at.get(&decision_id).copied();
         match row.lifted_at {
             None => {
@@ -456,6 +433,18 @@ impl Checker {
             self.problem(&table, &seq.to_string(), message);
         }
         self.report
+    }
+}
+
+/// Adds `"{what} {stored} (chain: {recorded})"` when a row and the chain disagree.
+fn compare<T: PartialEq + std::fmt::Display>(
+    differences: &mut Vec<String>,
+    what: &str,
+    stored: &T,
+    recorded: &T,
+) {
+    if stored != recorded {
+        differences.push(format!("{what} {stored} (chain: {recorded})"));
     }
 }
 
