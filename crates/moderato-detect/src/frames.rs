@@ -266,6 +266,15 @@ impl<'a> Context<'a> {
             .map(|i| self.group_at(i).unwrap_or_else(|| self.a.term(i)))
     }
 
+    /// Like [`Context::target_in`], without the accounts a reply is addressed to: the handles
+    /// that open a reply name whom the post answers, not whom a call or praise is about.
+    fn target_in_text(&self, from: usize, to: usize) -> Option<(usize, usize)> {
+        let to = to.min(self.a.tokens.len());
+        (from..to)
+            .find(|&i| !self.a.tokens[i].reply && self.person_at(i))
+            .map(|i| self.group_at(i).unwrap_or_else(|| self.a.term(i)))
+    }
+
     /// Whether a negation cue governs token `head`: in its clause, before it, within 8 tokens.
     fn negated(&self, head: usize) -> bool {
         let (start, _) = self.a.clause_of(head);
@@ -732,10 +741,11 @@ fn incitement(b: &mut Builder<'_, '_>) {
         let clause = a.clause_of(i);
         let sentence = a.sentence_of(i);
         let classes = token.classes;
-        let violent = classes.any(VIOLENT);
+        let violent = classes.any(VIOLENT) && !reflexive(a, i);
         let cue = (clause.0.max(i.saturating_sub(12))..i)
             .rev()
-            .find(|&j| a.tokens[j].classes.any(&[C::CallToAct, C::Obligation]));
+            .find(|&j| a.tokens[j].classes.any(&[C::CallToAct, C::Obligation]))
+            .filter(|&c| governs(a, c, i));
         // A call to do harm by its outcome or with a weapon (`time to make them disappear`,
         // `go give the mayor a crowbar facial`).
         let outcome = !violent
@@ -747,9 +757,31 @@ fn incitement(b: &mut Builder<'_, '_>) {
             let imperative = violent && !classes.inflected() && clause_initial(a, i);
             if cue.is_some() || imperative {
                 let end = a.term(i).1;
+                // Before the call stands who is called on (`you should …`, `we must …`); it is
+                // the target only of a passive act (`the mayor should be shot`) or of one done
+                // to oneself.
+                // `… should kill themselves`: the one called on is also the one harmed.
+                let self_inflicted = end < n
+                    && matches!(
+                        a.word(end),
+                        "himself" | "herself" | "themselves" | "yourself" | "yourselves"
+                    );
+                let passive = self_inflicted
+                    || cue.is_some_and(|c| {
+                        (a.term(c).0..i).any(|j| {
+                            matches!(
+                                a.word(j),
+                                "be" | "been" | "being" | "get" | "got" | "gets" | "getting" | "b"
+                            )
+                        })
+                    });
                 let target = cx
-                    .target_in(end, (end + 8).min(sentence.1))
-                    .or_else(|| cue.and_then(|c| cx.target_in(clause.0, c)))
+                    .target_in_text(end, (end + 8).min(sentence.1))
+                    .or_else(|| cue.and_then(|c| cx.target_in_text(a.term(c).1, i)))
+                    .or_else(|| {
+                        cue.filter(|_| passive)
+                            .and_then(|c| cx.target_in_text(clause.0, c))
+                    })
                     .or_else(|| {
                         // After a verb that only takes the living, any noun phrase is a target.
                         (a.has(i, C::LethalAct)
@@ -853,7 +885,13 @@ fn incitement(b: &mut Builder<'_, '_>) {
             && (clause_initial(a, i) || a.find((clause.0, i), C::CallToAct).is_some())
         {
             let weapon = (i..(a.term(i).1 + 4).min(clause.1)).find(|&j| a.has(j, C::Weapon));
-            if let Some(weapon) = weapon {
+            // Taking the weapons away from someone is the opposite of arming (`take the guns
+            // from …`, `take their rifles away`).
+            let disarm = weapon.is_some_and(|w| {
+                let end = a.term(w).1;
+                (end..(end + 2).min(clause.1)).any(|j| matches!(a.word(j), "from" | "away" | "off"))
+            });
+            if let Some(weapon) = weapon.filter(|_| !disarm) {
                 let window = a.window(i, 2, 1);
                 let violent_near = (window.0..window.1).any(|j| {
                     a.tokens[j].classes.any(&[
@@ -901,7 +939,8 @@ fn glorification(b: &mut Builder<'_, '_>) {
             continue;
         }
         let window = a.window(sentence.0, 1, 1);
-        let violence = (window.0..window.1).find(|&i| a.tokens[i].classes.any(violence_classes));
+        let violence = (window.0..window.1)
+            .find(|&i| a.tokens[i].classes.any(violence_classes) && !reflexive(a, i));
         // Strong praise, or being said to deserve it, in this sentence.
         let praise =
             (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
@@ -910,7 +949,7 @@ fn glorification(b: &mut Builder<'_, '_>) {
         let violence = violence
             .filter(|&v| a.tokens[v].sentence as usize == s || sentence.1 - sentence.0 <= 4);
         if let (Some(praise), Some(violence)) = (praise, violence) {
-            let target = cx.target_in(window.0, window.1);
+            let target = cx.target_in_text(window.0, window.1);
             let perpetrator = a.find(window, C::Perpetrator);
             let mut slots = vec![
                 slot("violence", a.term(violence)),
@@ -933,10 +972,10 @@ fn glorification(b: &mut Builder<'_, '_>) {
         let approval = (sentence.0..sentence.1).find(|&i| a.has(i, C::Approval));
         if let Some(approval) = approval {
             let near = (sentence.0.max(approval.saturating_sub(6))..(approval + 7).min(sentence.1))
-                .find(|&i| a.tokens[i].classes.any(HARM));
+                .find(|&i| a.tokens[i].classes.any(HARM) && !reflexive(a, i));
             if let Some(near) = near
                 && a.find(window, C::Perpetrator).is_none()
-                && let Some(target) = cx.target_in(window.0, window.1)
+                && let Some(target) = cx.target_in_text(window.0, window.1)
             {
                 let group = is_group(cx, target);
                 b.push(
@@ -1010,6 +1049,68 @@ fn close_link(a: &Analysis, from: usize, to: usize) -> bool {
                 || word.contains('-')
                 || !(word.ends_with("ing") || word.ends_with("ed"))
         })
+}
+
+/// Words that open a prepositional phrase: an insult after one is the object of the
+/// preposition (`you're from a trash can`), not said of the person.
+const PREPOSITIONS: &[&str] = &[
+    "from", "in", "at", "on", "with", "into", "onto", "for", "about", "by", "near", "inside",
+    "behind", "under", "over", "off", "through", "without",
+];
+
+/// Subjects that take over the predicate after an addressee: what follows is said of a thing
+/// (`@a dat is one ugly animal`), not of the person addressed.
+const THING_SUBJECTS: &[&str] = &["this", "that", "dat", "dis", "it", "its", "it's"];
+
+/// Whether the words between an addressee (ending at `from`) and an insult at `to` let the insult
+/// be said of the addressee: no preposition, no demonstrative subject of its own, and no verb
+/// in `-ing` that makes the insult its object (`you been smoking trash`).
+fn predicative(a: &Analysis, from: usize, to: usize) -> bool {
+    // A phrase before the link describes the addressee (`Marta from payroll is a …`); after it,
+    // a preposition or a verb takes the insult as its object.
+    let link = (from..to)
+        .rev()
+        .find(|&i| a.has(i, C::Link))
+        .unwrap_or(from);
+    (from..to).all(|i| !THING_SUBJECTS.contains(&a.word(i)))
+        && (link..to).all(|i| {
+            let word = a.word(i);
+            let classes = a.tokens[i].classes;
+            let verb = word.len() > 4
+                && word.ends_with("ing")
+                && !word.contains('-')
+                && !classes.any(&[C::Link, C::Generaliser, C::Insult, C::Slur]);
+            !(verb || PREPOSITIONS.contains(&word))
+        })
+}
+
+/// Whether the call or obligation at `cue` governs the act at `act`: not an inference
+/// (`must be the bombs …`), and no other predicate in between that the act belongs to (`wants to
+/// be inclusive and that the community is attacking her`).
+fn governs(a: &Analysis, cue: usize, act: usize) -> bool {
+    let after = a.term(cue).1;
+    let inference = matches!(a.word(after.saturating_sub(1)), "be")
+        && after < act
+        && matches!(
+            a.word(after),
+            "the" | "a" | "an" | "that" | "this" | "those" | "these" | "some" | "why" | "because"
+        );
+    let other_predicate = a.word(act).ends_with("ing")
+        && (after..act).any(|j| {
+            matches!(
+                a.word(j),
+                "is" | "are" | "was" | "were" | "am" | "r" | "he's" | "she's" | "they're"
+            )
+        });
+    !(inference || other_predicate)
+}
+
+/// Whether the act at `act` is done by the speaker to themself (`nearly killed myself`): it is
+/// neither a threat nor a call nor praise of violence against others. (`they should kill
+/// themselves` is a death wish on others and stays one.)
+fn reflexive(a: &Analysis, act: usize) -> bool {
+    let end = a.term(act).1;
+    end < a.tokens.len() && matches!(a.word(end), "myself" | "ourselves" | "meself")
 }
 
 /// Whether a link word sits strictly between `from` and `to`.
@@ -1131,8 +1232,10 @@ fn hate(b: &mut Builder<'_, '_>) {
                             && matches!(a.word(j - 1), "be" | "get" | "got" | "been" | "being"))
                         || (j == group.1 && a.tokens[j].classes.inflected())
                 });
+            // `no Christians allowed`, not `you are no Christian` (a predicate about a person).
             let no_allowed = i > 0
                 && a.word(i - 1) == "no"
+                && !(i > 1 && a.has(i - 2, C::Link))
                 && ((group.1..(group.1 + 3).min(sentence.1)).any(|j| {
                     matches!(
                         a.word(j),
@@ -1216,10 +1319,12 @@ fn insults(b: &mut Builder<'_, '_>) {
         let insulting = |j: usize| a.tokens[j].classes.any(&[C::Insult, C::Slur]);
         let insult = if last_reply && !second_person && !spoken_of {
             // Vocative only: the insult is the next word or the one after it.
-            (end..(end + 2).min(sentence.1)).find(|&j| insulting(j))
+            (end..(end + 2).min(sentence.1)).find(|&j| insulting(j) && predicative(a, end, j))
         } else {
             (end..(end + 6).min(clause.1.max((end + 4).min(sentence.1))))
-                .find(|&j| insulting(j) && (j <= end + 2 || linked(a, end, j)))
+                .find(|&j| {
+                    insulting(j) && (j <= end + 2 || linked(a, end, j)) && predicative(a, end, j)
+                })
                 .or_else(|| {
                     // "idiots like you", "what an idiot you are"
                     (clause.0.max(i.saturating_sub(3))..i).find(|&j| insulting(j))

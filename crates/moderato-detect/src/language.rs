@@ -691,6 +691,7 @@ pub fn analyse_with_original(
         analysis.all = analysis.all.union(token.classes.classes_only());
     }
     drop_noun_uses(&mut analysis);
+    drop_abbreviations(&mut analysis);
     if analysis.all.has(WordClass::AmbiguousSlur) {
         resolve_ambiguous_slurs(&mut analysis);
     }
@@ -825,6 +826,20 @@ fn drop_noun_uses(analysis: &mut Analysis) {
     }
 }
 
+/// Clears the classes of a one-letter word written as an abbreviation with a slash (`w/`
+/// for "with", `b/c`): the slang `W` (a win) is praise, `w/` is not.
+fn drop_abbreviations(analysis: &mut Analysis) {
+    for index in 0..analysis.tokens.len() {
+        let token = &analysis.tokens[index];
+        if token.end - token.start == 1
+            && analysis.text.as_bytes().get(token.end) == Some(&b'/')
+            && !token.classes.is_empty()
+        {
+            analysis.tokens[index].classes = ClassSet::default();
+        }
+    }
+}
+
 /// Words just before an ambiguous slur that aim it at people (`you …`, `those …`, `dirty …`).
 const AIMING_WORDS: &[&str] = &[
     "you", "u", "ya", "ur", "your", "yo", "those", "these", "them", "dem", "dirty", "filthy",
@@ -864,8 +879,10 @@ fn resolve_ambiguous_slurs(analysis: &mut Analysis) {
         // The word before aims it (`you …`, `those …`, `dirty …`).
         let aimed_word = before(1).is_some_and(|word| AIMING_WORDS.contains(&word));
         let predicated = (clause.0.max(index.saturating_sub(4))..index).any(|link| {
+            // The subject stands right before the link (`he is a …`, `you're just a …`), not
+            // somewhere earlier in the clause (`@club at night for a real …`).
             analysis.has(link, WordClass::Link)
-                && (clause.0..link).any(|subject| {
+                && (clause.0.max(link.saturating_sub(2))..link).any(|subject| {
                     let subject = &analysis.tokens[subject];
                     subject.classes.any(&[
                         WordClass::SecondPerson,

@@ -581,6 +581,75 @@ mod tests {
     }
 
     #[test]
+    fn an_insult_must_be_said_of_the_person() {
+        for ordinary in [
+            // the insulting word is the object of a preposition or a verb, or said of a thing
+            "you're sitting next to a rubbish bin in that photo",
+            "you were raised in a pig barn, lucky you",
+            "@rita_b this is one ugly sweater but the scarf is lovely",
+            "you been collecting garbage all week for the cleanup, legend",
+        ] {
+            assert!(score(ordinary, "harassment.insult") < 0.6, "{ordinary}");
+        }
+        for insult in [
+            "you are a pig",
+            "@rita_b you're such a clown",
+            "you absolute clown",
+            "honestly @pete_k manages to be ugly and useless at once",
+        ] {
+            assert!(score(insult, "harassment.insult") >= 0.7, "{insult}");
+        }
+    }
+
+    #[test]
+    fn the_one_called_on_is_not_the_target_and_self_harm_is_not_violence_on_others() {
+        for ordinary in [
+            // the person told what to do is the actor, not the victim
+            "as a dad you should always take the bins out",
+            // an inference, not an obligation
+            "Must be the storms knocking on the roof that keep the dog awake",
+            // the act belongs to another predicate than the wish
+            "she only wants to be liked and that club is attacking her for it",
+            // disarming is not arming
+            "take the guns from the kids before the party starts",
+            // done to oneself
+            "that climbing wall nearly had me kill myself lol, what a blast",
+            // `w/` is `with`, not the slang `W`
+            "Suspect shot at officers w/ a rifle, police say",
+        ] {
+            let scores = scores(ordinary);
+            for signal in ["violence.incitement", "violence.glorification"] {
+                assert!(
+                    scores[signal] < 0.6,
+                    "{ordinary}: {signal} {}",
+                    scores[signal]
+                );
+            }
+        }
+        assert!(score("the mayor should be shot", "violence.incitement") >= 0.7);
+        assert!(score("bankers should be jailed or hanged", "violence.incitement") >= 0.7);
+        assert!(
+            score(
+                "he and his cronies should kill themselves",
+                "violence.incitement"
+            ) >= 0.7
+        );
+        assert!(score("someone needs to go and shoot him", "violence.incitement") >= 0.7);
+    }
+
+    #[test]
+    fn a_denied_identity_is_not_exclusion_and_a_slur_needs_its_subject() {
+        assert!(score("you are no Christian", "hate.exclusion") < 0.6);
+        assert!(score("no Christians allowed in here", "hate.exclusion") >= 0.7);
+        assert!(
+            score(
+                "@haunted_inn come by at midnight for a real spook",
+                "hate.derogation"
+            ) < 0.6
+        );
+    }
+
+    #[test]
     fn violent_verbs_used_as_nouns_and_weapons_alone_are_not_violence() {
         for ordinary in [
             "start with clean skin and pour your water into a bowl",
