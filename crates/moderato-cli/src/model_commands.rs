@@ -68,6 +68,10 @@ pub struct EvalArgs {
     /// Davidson `neither`) with their rules. Never offered for the test rows.
     #[arg(long, value_name = "N", requires = "public")]
     show_flagged: Option<usize>,
+    /// With --public --split validation: list this many calls for violence and threats (GHC
+    /// `cv`, Implicit Hate `threatening`) the pack did not flag. Never offered for the test rows.
+    #[arg(long, value_name = "N", requires = "public")]
+    show_missed: Option<usize>,
     /// Policy pack for --suite or --public (`default` or omitted: the embedded pack).
     #[arg(long, value_name = "DIR", requires = "engine_mode")]
     policy: Option<PathBuf>,
@@ -263,9 +267,11 @@ fn eval_suite(args: &EvalArgs, path: &Path) -> anyhow::Result<ExitCode> {
 
 /// `moderato eval --public DIR`: the whole engine on the public sets' test rows.
 fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
-    if args.show_flagged.is_some() && matches!(args.split, PublicSplit::Test) {
+    if (args.show_flagged.is_some() || args.show_missed.is_some())
+        && matches!(args.split, PublicSplit::Test)
+    {
         return Err(exit::InputError(
-            "--show-flagged lists validation rows only (add --split validation): the test rows are reported, never inspected for tuning".to_string(),
+            "--show-flagged and --show-missed list validation rows only (add --split validation): the test rows are reported, never inspected for tuning".to_string(),
         )
         .into());
     }
@@ -291,6 +297,9 @@ fn eval_public(args: &EvalArgs, folder: &Path) -> anyhow::Result<ExitCode> {
     report
         .flagged_ordinary
         .truncate(args.show_flagged.unwrap_or(0));
+    report
+        .missed_violence
+        .truncate(args.show_missed.unwrap_or(0));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

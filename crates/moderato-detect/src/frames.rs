@@ -279,8 +279,12 @@ impl<'a> Context<'a> {
     fn negated(&self, head: usize) -> bool {
         let (start, _) = self.a.clause_of(head);
         let from = start.max(head.saturating_sub(8));
-        (from..head)
-            .any(|i| self.a.tokens[i].classes.has(C::Negation) && self.a.tokens[i].term_end <= head)
+        // `why haven't they been hanged`, `why don't we …`: a question that asserts.
+        (from..head).any(|i| {
+            self.a.tokens[i].classes.has(C::Negation)
+                && self.a.tokens[i].term_end <= head
+                && !(i > 0 && self.a.word(i - 1) == "why")
+        })
     }
 
     fn sentence_has(&self, head: usize, class: C, before: usize, after: usize) -> bool {
@@ -766,7 +770,9 @@ fn incitement(b: &mut Builder<'_, '_>) {
                         a.word(end),
                         "himself" | "herself" | "themselves" | "yourself" | "yourselves"
                     );
+                // An outcome happens to the subject (`they should meet their maker`).
                 let passive = self_inflicted
+                    || outcome
                     || cue.is_some_and(|c| {
                         (a.term(c).0..i).any(|j| {
                             matches!(

@@ -56,6 +56,47 @@ impl ClassSet {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
+/// The same harm said of someone else: a violent phrase written with `you`/`your` (`meet your
+/// maker`, `put you in the ground`) also matches with him, her, them and their, so that a
+/// lexicon need not list every pronoun.
+fn person_variants(class: WordClass, words: &[String]) -> Vec<Vec<String>> {
+    if words.len() < 2
+        || !matches!(
+            class,
+            WordClass::ViolentAct
+                | WordClass::LethalAct
+                | WordClass::HarmOutcome
+                | WordClass::VeiledThreat
+                | WordClass::DeathWish
+        )
+    {
+        return Vec::new();
+    }
+    let replace = |from: &str, to: &str| -> Option<Vec<String>> {
+        words.iter().any(|word| word == from).then(|| {
+            words
+                .iter()
+                .map(|word| {
+                    if word == from {
+                        to.to_string()
+                    } else {
+                        word.clone()
+                    }
+                })
+                .collect()
+        })
+    };
+    ["his", "her", "their"]
+        .iter()
+        .filter_map(|to| replace("your", to))
+        .chain(
+            ["him", "her", "them"]
+                .iter()
+                .filter_map(|to| replace("you", to)),
+        )
+        .collect()
+}
+
 fn hash_word(mut hash: u64, word: &str) -> u64 {
     if hash != FNV_OFFSET {
         hash ^= u64::from(b' ');
@@ -163,36 +204,42 @@ impl Lexicon {
                 if words.is_empty() {
                     continue;
                 }
-                lexicon.add(&words, *class, false);
-                let (index, forms) = match class.inflection() {
-                    Inflection::None => continue,
-                    Inflection::Verb => (0, verb_forms(&words[0])),
-                    Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
-                };
-                if matches!(
-                    class,
-                    WordClass::ViolentAct | WordClass::Exterminate | WordClass::Exclusion
-                ) && words.len() == 2
-                {
-                    let mut classes = ClassSet::default();
-                    classes.insert(*class);
-                    for form in std::iter::once(words[0].clone()).chain(forms.iter().cloned()) {
-                        let hash = hash_word(FNV_OFFSET, &form);
-                        lexicon
-                            .separable
-                            .entry(hash)
-                            .or_default()
-                            .push((words[1].clone(), classes));
-                    }
-                }
-                for form in forms {
-                    let mut variant = words.clone();
-                    variant[index] = form;
-                    lexicon.add(&variant, *class, true);
+                for words in std::iter::once(words.clone()).chain(person_variants(*class, &words)) {
+                    lexicon.add_inflected(&words, *class);
                 }
             }
         }
         lexicon
+    }
+
+    /// Adds a term and, as its class asks, its inflected forms.
+    fn add_inflected(&mut self, words: &[String], class: WordClass) {
+        self.add(words, class, false);
+        let (index, forms) = match class.inflection() {
+            Inflection::None => return,
+            Inflection::Verb => (0, verb_forms(&words[0])),
+            Inflection::Noun => (words.len() - 1, noun_forms(&words[words.len() - 1])),
+        };
+        if matches!(
+            class,
+            WordClass::ViolentAct | WordClass::Exterminate | WordClass::Exclusion
+        ) && words.len() == 2
+        {
+            let mut classes = ClassSet::default();
+            classes.insert(class);
+            for form in std::iter::once(words[0].clone()).chain(forms.iter().cloned()) {
+                let hash = hash_word(FNV_OFFSET, &form);
+                self.separable
+                    .entry(hash)
+                    .or_default()
+                    .push((words[1].clone(), classes));
+            }
+        }
+        for form in forms {
+            let mut variant = words.to_vec();
+            variant[index] = form;
+            self.add(&variant, class, true);
+        }
     }
 
     fn add(&mut self, words: &[String], class: WordClass, inflected: bool) {

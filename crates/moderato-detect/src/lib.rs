@@ -638,6 +638,17 @@ mod tests {
     }
 
     #[test]
+    fn a_harm_phrase_with_you_also_reads_with_other_pronouns_and_why_not_asserts() {
+        // The default lexicon lists `meet your maker`; `their` comes from the pronoun variants.
+        assert!(score("those traitors should meet their maker", "violence.incitement") >= 0.7);
+        // An outcome happens to the subject of the call.
+        assert!(score("she needs to meet her maker", "violence.incitement") >= 0.7);
+        // `why don't we …` proposes, it does not deny.
+        assert!(score("why don't we just shoot them all", "violence.incitement") >= 0.7);
+        assert!(score("we don't want anyone to shoot them", "violence.incitement") < 0.6);
+    }
+
+    #[test]
     fn a_denied_identity_is_not_exclusion_and_a_slur_needs_its_subject() {
         assert!(score("you are no Christian", "hate.exclusion") < 0.6);
         assert!(score("no Christians allowed in here", "hate.exclusion") >= 0.7);

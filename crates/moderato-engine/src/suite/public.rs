@@ -99,6 +99,10 @@ pub struct PublicReport {
     /// pack on the test rows it is reported on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flagged_ordinary: Vec<FlaggedRow>,
+    /// Calls for violence and threats (GHC `cv`, Implicit Hate `threatening`) the pack did not
+    /// flag. Filled for the validation split only, like `flagged_ordinary`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missed_violence: Vec<FlaggedRow>,
 }
 
 /// One ordinary post the pack flagged (validation rows only).
@@ -151,23 +155,29 @@ pub fn evaluate(
     let mut report = tally(&rows, &outcomes, implicit_classes, split);
     report.policy = describe_policy(engine);
     if split == Split::Validation {
-        report.flagged_ordinary = rows
-            .iter()
-            .zip(&outcomes)
-            .filter(|(example, outcome)| ordinary(example) && outcome.above_context_note())
-            .map(|(example, outcome)| FlaggedRow {
-                dataset: example.dataset,
-                text: example.text.clone(),
-                action: outcome.action.to_string(),
-                rules: outcome.rules.clone(),
-                signals: outcome
-                    .signals
-                    .iter()
-                    .filter(|(_, score)| **score > 0.5)
-                    .map(|(name, score)| (name.clone(), *score))
-                    .collect(),
-            })
-            .collect();
+        let listed = |keep: &dyn Fn(&Example, &Outcome) -> bool| -> Vec<FlaggedRow> {
+            rows.iter()
+                .zip(&outcomes)
+                .filter(|(example, outcome)| keep(example, outcome))
+                .map(|(example, outcome)| FlaggedRow {
+                    dataset: example.dataset,
+                    text: example.text.clone(),
+                    action: outcome.action.to_string(),
+                    rules: outcome.rules.clone(),
+                    signals: outcome
+                        .signals
+                        .iter()
+                        .filter(|(_, score)| **score > 0.5)
+                        .map(|(name, score)| (name.clone(), *score))
+                        .collect(),
+                })
+                .collect()
+        };
+        report.flagged_ordinary =
+            listed(&|example, outcome| ordinary(example) && outcome.above_context_note());
+        report.missed_violence = listed(&|example, outcome| {
+            example.labels[VIOLENCE] == Some(true) && !outcome.above_context_note()
+        });
     }
     Ok(report)
 }
@@ -411,6 +421,7 @@ pub fn tally(
         policy: String::new(),
         split,
         flagged_ordinary: Vec::new(),
+        missed_violence: Vec::new(),
         datasets,
         measures,
         dialect: DialectDisparity {
@@ -484,9 +495,17 @@ impl PublicReport {
                 .ratio
                 .map_or_else(|| "—".to_string(), |ratio| format!("{ratio:.2}"))
         ));
-        if !self.flagged_ordinary.is_empty() {
-            out.push_str("\n| data set | flagged ordinary post | action | rules | signals > 0.5 |\n|---|---|---|---|---|\n");
-            for row in &self.flagged_ordinary {
+        for (heading, listed) in [
+            ("flagged ordinary post", &self.flagged_ordinary),
+            ("missed call for violence or threat", &self.missed_violence),
+        ] {
+            if listed.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n| data set | {heading} | action | rules | signals > 0.5 |\n|---|---|---|---|---|\n"
+            ));
+            for row in listed {
                 let signals: Vec<String> = row
                     .signals
                     .iter()
@@ -553,6 +572,13 @@ mod tests {
             ),
             // Flagged, but labelled offensive: not an ordinary post.
             example(Dataset::Olid, threat, [None, Some(true), None]),
+            // A call for violence the pack misses, and one it flags.
+            example(
+                Dataset::Ghc,
+                "the weather is nice",
+                [None, None, Some(true)],
+            ),
+            example(Dataset::Ghc, threat, [None, None, Some(true)]),
         ];
         let test = evaluate(&engine, &rows, &classes, Split::Test).expect("test split");
         assert!(test.flagged_ordinary.is_empty());
@@ -563,10 +589,18 @@ mod tests {
         }
         let validation = evaluate(&engine, &rows, &classes, Split::Validation).expect("validation");
         assert_eq!(validation.split, Split::Validation);
+        assert!(test.missed_violence.is_empty());
         assert_eq!(validation.flagged_ordinary.len(), 1);
         assert_eq!(validation.flagged_ordinary[0].text, threat);
         assert!(!validation.flagged_ordinary[0].rules.is_empty());
         assert!(validation.to_markdown().contains("flagged ordinary post"));
+        assert_eq!(validation.missed_violence.len(), 1);
+        assert_eq!(validation.missed_violence[0].text, "the weather is nice");
+        assert!(
+            validation
+                .to_markdown()
+                .contains("missed call for violence or threat")
+        );
         assert!(validation.to_markdown().contains("validation rows"));
 
         assert!(matches!(
