@@ -223,8 +223,8 @@ pub fn serve(
         }
         // Policy activations and actioned content from other processes sharing the database.
         tokio::spawn(
-            moderato_server::follow::Follower::new(state.clone())
-                .run(moderato_server::follow::DEFAULT_POLL_INTERVAL),
+            moderato_service::follow::Follower::new(state.service.clone())
+                .run(moderato_service::follow::DEFAULT_POLL_INTERVAL),
         );
         if demo {
             let seeded = moderato_server::ui::demo::seed(&state)
@@ -232,8 +232,8 @@ pub fn serve(
                 .map_err(|error| anyhow::anyhow!("failed to seed the demo feed: {error}"))?;
             eprintln!("demo feed seeded with {seeded} example posts at http://{bind}/demo");
         }
-        let policy = state.engines.active().policy().clone();
-        let _ = moderato_server::metrics::handle();
+        let policy = state.service.engines.active().policy().clone();
+        let _ = moderato_service::metrics::handle();
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("failed to listen on {bind}"))?;
@@ -752,7 +752,7 @@ pub fn export(store_args: &StoreArgs, command: ExportCommand) -> anyhow::Result<
             runtime()?.block_on(async {
                 let store = store_args.open_existing().await?;
                 let batches =
-                    moderato_server::accountability::export_statements(&store, from, to).await?;
+                    moderato_service::accountability::export_statements(&store, from, to).await?;
                 let mut text = String::new();
                 let mut count = 0;
                 for batch in &batches {
@@ -783,7 +783,7 @@ pub fn report(
     runtime()?.block_on(async {
         let store = store_args.open_existing().await?;
         let mut report =
-            moderato_server::accountability::transparency_report(&store, start, end).await?;
+            moderato_service::accountability::transparency_report(&store, start, end).await?;
         // The period as the user gave it: `--to` names the last day counted, not the day after;
         // without dates the report covers everything stored, and says so.
         report.from = from.map_or_else(|| "the first record".to_string(), str::to_string);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use moderato_server::{ServerConfig, prepare_state};
+use moderato_service::Service;
 
 use crate::service::{init_tracing, runtime};
 use moderato_worker::{Topology, WorkerConfig};
@@ -91,16 +91,16 @@ pub fn worker(store: &crate::service::StoreArgs, args: WorkerArgs) -> anyhow::Re
     init_tracing("info,sqlx=warn,async_nats=warn");
     runtime()?.block_on(async {
         let store = store.open_creating().await?;
-        let state = prepare_state(store, ServerConfig::default())
+        let service = Service::open(store)
             .await
             .context("failed to prepare the worker")?;
-        let _ = moderato_server::metrics::handle();
+        let _ = moderato_service::metrics::handle();
         if let Some(addr) = args.metrics_addr {
             let bound = moderato_worker::serve_metrics(addr).await?;
             eprintln!("worker metrics on http://{bound}/metrics");
         }
         let client = moderato_worker::connect(&args.stream.nats, "moderato-worker").await?;
-        let policy = state.engines.active().policy().clone();
+        let policy = service.engines.active().policy().clone();
         let config = WorkerConfig {
             topology: args.stream.topology(),
             concurrency: args.concurrency,
@@ -118,7 +118,8 @@ pub fn worker(store: &crate::service::StoreArgs, args: WorkerArgs) -> anyhow::Re
             policy.id,
             policy.version
         );
-        let summary = moderato_worker::run_worker(state, client, config, shutdown_signal()).await?;
+        let summary =
+            moderato_worker::run_worker(service, client, config, shutdown_signal()).await?;
         eprintln!(
             "moderato worker stopped: {} decided, {} already decided, {} dead letters, {} retries; \
              publish-to-acknowledgement p50 <= {} ms, p99 <= {} ms",
@@ -211,7 +212,7 @@ pub fn publish(
 /// For `serve --ingest nats`: connects, creates the streams, and returns the ingest.
 pub async fn nats_ingest(
     stream: &StreamArgs,
-) -> anyhow::Result<std::sync::Arc<dyn moderato_server::ingest::Ingest>> {
+) -> anyhow::Result<std::sync::Arc<dyn moderato_service::ingest::Ingest>> {
     let (_client, context, topology) = open_streams(stream, "moderato-serve").await?;
     Ok(std::sync::Arc::new(moderato_worker::NatsIngest::new(
         context,

@@ -184,6 +184,18 @@ impl Default for ContentLimits {
     }
 }
 
+impl ContentItem {
+    /// The account the item is attributed to, for strikes and restrictions: the author id,
+    /// else the handle; a blank one (empty or only spaces) names no account. Every part of
+    /// Moderato that counts strikes or reads restrictions goes through here.
+    pub fn account_id(&self) -> Option<&str> {
+        [self.author.id.as_deref(), self.author.handle.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|account| !account.trim().is_empty())
+    }
+}
+
 /// Parses one JSON item and validates it.
 pub fn parse_content(json: &str, limits: ContentLimits) -> Result<ContentItem, ContentError> {
     // A byte-order mark from a Windows editor is not part of the JSON.
@@ -421,6 +433,24 @@ mod tests {
         let item = parse(r#"{"id":"1","text":"hello"}"#).expect("valid");
         assert_eq!(item.kind, ContentKind::Post);
         assert_eq!(item.author.public_role, PublicRole::None);
+    }
+
+    #[test]
+    fn the_account_is_the_first_non_blank_of_id_and_handle() {
+        let account = |author: &str| {
+            parse(&format!(r#"{{"id":"1","text":"x","author":{author}}}"#))
+                .expect("valid")
+                .account_id()
+                .map(str::to_string)
+        };
+        assert_eq!(
+            account(r#"{"id":"u1","handle":"@h"}"#).as_deref(),
+            Some("u1")
+        );
+        assert_eq!(account(r#"{"handle":"@h"}"#).as_deref(), Some("@h"));
+        assert_eq!(account(r#"{"id":"","handle":"@h"}"#).as_deref(), Some("@h"));
+        assert_eq!(account(r#"{"id":"  ","handle":""}"#), None);
+        assert_eq!(account("{}"), None);
     }
 
     #[test]

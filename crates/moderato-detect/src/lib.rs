@@ -640,7 +640,12 @@ mod tests {
     #[test]
     fn a_harm_phrase_with_you_also_reads_with_other_pronouns_and_why_not_asserts() {
         // The default lexicon lists `meet your maker`; `their` comes from the pronoun variants.
-        assert!(score("those traitors should meet their maker", "violence.incitement") >= 0.7);
+        assert!(
+            score(
+                "those traitors should meet their maker",
+                "violence.incitement"
+            ) >= 0.7
+        );
         // An outcome happens to the subject of the call.
         assert!(score("she needs to meet her maker", "violence.incitement") >= 0.7);
         // `why don't we …` proposes, it does not deny.

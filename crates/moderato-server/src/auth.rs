@@ -145,6 +145,7 @@ async fn lookup(State(state): State<&AppState>, token: &str) -> Result<Caller, A
         return Ok(caller);
     }
     let found = state
+        .service
         .store
         .find_token(token)
         .await

@@ -75,6 +75,17 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<moderato_service::ServiceError> for ApiError {
+    fn from(error: moderato_service::ServiceError) -> ApiError {
+        use moderato_service::ServiceError;
+        match error {
+            ServiceError::Store { context, source } => from_store(context, source),
+            ServiceError::Record(message) => ApiError::internal("record decision", message),
+            ServiceError::Serialise(error) => ApiError::internal("serialise decision", error),
+        }
+    }
+}
+
 impl ApiError {
     /// Logs an internal fault and returns the generic 500.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> ApiError {

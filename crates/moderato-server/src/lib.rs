@@ -6,30 +6,20 @@
 //! bodies, and never logs secrets.
 #![warn(missing_docs)]
 
-pub mod accountability;
-pub mod actioned;
 pub mod auth;
 pub mod chain;
 pub mod error;
-pub mod follow;
-pub mod ingest;
 pub mod listen;
-pub mod metrics;
 pub mod openapi;
 pub mod routes;
-pub mod strikes;
 pub mod ui;
-pub mod writer;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use moderato_core::Policy;
-use moderato_engine::{Engine, load_pack};
-use moderato_external::{BreakerSettings, ExternalClassifiers};
+use moderato_service::Service;
 use moderato_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -37,7 +27,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{Role, generate_token};
 pub use error::ApiError;
-pub use routes::content::decide_and_store;
+pub use moderato_service::{files_from_json, files_to_json, now_ms};
 
 /// Largest accepted request body, in bytes (a batch of 1,000 items of a few KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -65,213 +55,47 @@ impl Default for ServerConfig {
     }
 }
 
-/// Engines by policy digest: decisions are reviewed under the policy they were made with.
-pub struct Engines {
-    active: RwLock<Arc<Engine>>,
-    external: RwLock<Arc<ExternalClassifiers>>,
-    by_digest: Mutex<HashMap<String, Arc<Engine>>>,
-}
-
-impl Engines {
-    fn new(engine: Engine) -> Engines {
-        let engine = Arc::new(engine);
-        let by_digest = HashMap::from([(engine.policy().digest.clone(), engine.clone())]);
-        let external = Arc::new(ExternalClassifiers::from_policy(
-            engine.policy(),
-            BreakerSettings::default(),
-        ));
-        Engines {
-            active: RwLock::new(engine),
-            external: RwLock::new(external),
-            by_digest: Mutex::new(by_digest),
-        }
-    }
-
-    /// The engine of the active policy.
-    pub fn active(&self) -> Arc<Engine> {
-        match self.active.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// The external classifiers of the active policy.
-    pub fn external(&self) -> Arc<ExternalClassifiers> {
-        match self.external.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Makes `engine` the active one.
-    pub fn activate(&self, engine: Arc<Engine>) {
-        let external = Arc::new(ExternalClassifiers::from_policy(
-            engine.policy(),
-            BreakerSettings::default(),
-        ));
-        match self.external.write() {
-            Ok(mut guard) => *guard = external,
-            Err(poisoned) => *poisoned.into_inner() = external,
-        }
-        if let Ok(mut map) = self.by_digest.lock() {
-            map.insert(engine.policy().digest.clone(), engine.clone());
-        }
-        match self.active.write() {
-            Ok(mut guard) => *guard = engine,
-            Err(poisoned) => *poisoned.into_inner() = engine,
-        }
-    }
-
-    /// The engine for a digest, if already loaded.
-    pub fn cached(&self, digest: &str) -> Option<Arc<Engine>> {
-        self.by_digest.lock().ok()?.get(digest).cloned()
-    }
-
-    /// Remembers an engine.
-    pub fn remember(&self, engine: Arc<Engine>) {
-        if let Ok(mut map) = self.by_digest.lock() {
-            map.insert(engine.policy().digest.clone(), engine);
-        }
-    }
-}
-
-/// Shared state of the application.
+/// Shared state of the application: the application layer and what only the HTTP front end
+/// needs (tokens, settings, console sessions, the demo feed, the stream to hand content to, the
+/// audit chain's watch).
 #[derive(Clone)]
 pub struct AppState {
-    /// Persistence and audit.
-    pub store: Store,
-    /// Engines.
-    pub engines: Arc<Engines>,
+    /// Engines, store, decision writer, strikes, near-duplicates.
+    pub service: Service,
     /// Token lookups.
     pub tokens: Arc<auth::TokenCache>,
     /// Settings.
     pub config: Arc<ServerConfig>,
-    /// Group commit of decisions.
-    pub writer: writer::DecisionWriter,
     /// Console sessions.
     pub sessions: Arc<ui::UiSessions>,
-    /// Fingerprints of actioned content, shared by every engine.
-    pub actioned: actioned::SharedIndex,
-    /// Active strike counts, cached briefly.
-    pub strikes: Arc<strikes::StrikeCache>,
     /// Posts shown in the demo feed.
     pub demo: Arc<ui::demo::DemoFeed>,
     /// Where submitted content goes when it is not decided inline
     /// (`serve --ingest nats`); `None` decides inline.
-    pub ingest: Option<Arc<dyn ingest::Ingest>>,
+    pub ingest: Option<Arc<dyn moderato_service::ingest::Ingest>>,
     /// The audit chain's integrity, kept current incrementally.
     pub chain: Arc<chain::ChainWatch>,
 }
 
-impl AppState {
-    /// Validates and loads stored pack files (`{"name": "text"}`) into an
-    /// engine that consults this process's near-duplicate index.
-    pub fn engine_from_files(
-        &self,
-        files: &serde_json::Value,
-    ) -> Result<Arc<Engine>, moderato_engine::EngineError> {
-        let policy = load_pack(&files_from_json(files))?;
-        Ok(Arc::new(
-            Engine::new(policy)?.with_actioned_index(self.actioned.clone()),
-        ))
-    }
-}
-
-/// Converts stored pack files (`{"name": "text"}`) into the loader's map.
-pub fn files_from_json(files: &serde_json::Value) -> BTreeMap<String, String> {
-    files
-        .as_object()
-        .map(|object| {
-            object
-                .iter()
-                .filter_map(|(name, text)| {
-                    text.as_str().map(|text| (name.clone(), text.to_string()))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Converts a pack into stored JSON.
-pub fn files_to_json(policy: &Policy) -> serde_json::Value {
-    serde_json::Value::Object(
-        policy
-            .files
-            .iter()
-            .map(|(name, text)| (name.clone(), serde_json::Value::String(text.clone())))
-            .collect(),
-    )
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// Opens the state: loads the active policy from the store, or stores and
-/// activates the embedded default pack on first start.
+/// Opens the state: the application layer on `store` (see [`Service::open`]) and the HTTP
+/// front end's own parts.
 pub async fn prepare_state(store: Store, config: ServerConfig) -> Result<AppState, StartError> {
-    let actioned = actioned::load(&store).await.map_err(StartError::Store)?;
-    let active = store.active_policy().await.map_err(StartError::Store)?;
-    let engine = match active {
-        Some(version) => {
-            let policy = load_pack(&files_from_json(&version.files)).map_err(StartError::Engine)?;
-            Engine::new(policy).map_err(StartError::Engine)?
-        }
-        None => {
-            let engine = Engine::with_default_policy().map_err(StartError::Engine)?;
-            let policy = engine.policy().clone();
-            let now = now_ms();
-            store
-                .upload_policy(
-                    &policy.version,
-                    &policy.digest,
-                    &files_to_json(&policy),
-                    "system",
-                    now,
-                )
-                .await
-                .map_err(StartError::Store)?;
-            store
-                .activate_policy(&policy.version, "system", now)
-                .await
-                .map_err(StartError::Store)?;
-            engine
-        }
-    };
-    let engine = engine.with_actioned_index(actioned.clone());
-    let strike_cache = Arc::new(strikes::StrikeCache::default());
+    let service = Service::open(store).await?;
     let chain = Arc::new(chain::ChainWatch::default());
-    chain.start_full_walk(store.clone(), now_ms);
+    chain.start_full_walk(service.store.clone(), now_ms);
     Ok(AppState {
         chain,
-        writer: writer::DecisionWriter::start(
-            store.clone(),
-            actioned.clone(),
-            strike_cache.clone(),
-        ),
-        strikes: strike_cache,
+        service,
         demo: Arc::new(ui::demo::DemoFeed::default()),
         ingest: None,
         sessions: Arc::new(ui::UiSessions::default()),
-        actioned,
-        store,
-        engines: Arc::new(Engines::new(engine)),
         tokens: Arc::new(auth::TokenCache::default()),
         config: Arc::new(config),
     })
 }
 
-/// The server could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store failed.
-    #[error("storage failed")]
-    Store(#[source] moderato_store::StoreError),
-    /// The stored active policy could not be loaded.
-    #[error("the active policy could not be loaded")]
-    Engine(#[source] moderato_engine::EngineError),
-}
+/// The server could not start: the application layer did not open.
+pub type StartError = moderato_service::OpenError;
 
 /// The Content-Security-Policy of every response except the API docs (see
 /// [`openapi::DOCS_CONTENT_SECURITY_POLICY`]): nothing loads unless named here; scripts, styles,

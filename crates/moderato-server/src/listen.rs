@@ -105,7 +105,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            crate::metrics::connection_shed();
+            moderato_service::metrics::connection_shed();
             tokio::spawn(shed(stream));
             continue;
         };

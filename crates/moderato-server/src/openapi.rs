@@ -77,7 +77,7 @@ impl Modify for BearerAuth {
         ContentItemDoc, crate::error::Problem, crate::routes::content::ContentState, crate::routes::content::BatchResult,
         crate::routes::reviews::ReportRequest, crate::routes::reviews::ReviewRequest, crate::routes::reviews::AppealRequest,
         crate::routes::reviews::ClaimedTask, crate::routes::reviews::QueueView, crate::routes::policies::PolicyUploadRequest, crate::routes::policies::PolicySummary,
-        crate::routes::policies::PolicyDiff, crate::auth::Role, crate::ingest::IngestReceipt,
+        crate::routes::policies::PolicyDiff, crate::auth::Role, moderato_service::ingest::IngestReceipt,
     )),
     modifiers(&BearerAuth),
 )]

@@ -82,14 +82,9 @@ fn action_name(decision: &Decision) -> Result<String, StoreError> {
     }
 }
 
-/// The account a content item is attributed to: the author id, else the
-/// handle.
+/// The account a content item is attributed to ([`ContentItem::account_id`]).
 pub(crate) fn account_of(item: &ContentItem) -> Option<&str> {
-    item.author
-        .id
-        .as_deref()
-        .or(item.author.handle.as_deref())
-        .filter(|account| !account.is_empty())
+    item.account_id()
 }
 
 /// Whether the decision's actions include a strike.

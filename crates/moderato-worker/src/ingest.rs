@@ -8,7 +8,7 @@
 use async_nats::HeaderMap;
 use async_nats::jetstream;
 use moderato_core::ContentItem;
-use moderato_server::ingest::{Ingest, IngestError, IngestFuture, IngestReceipt};
+use moderato_service::ingest::{Ingest, IngestError, IngestFuture, IngestReceipt};
 
 /// Publishes validated items to the content subject.
 pub struct NatsIngest {

@@ -3,7 +3,7 @@
 //!
 //! A worker pulls items from a durable JetStream consumer, decides each one
 //! through the same function as `POST /v1/content`
-//! ([`moderato_server::decide_and_store`]: the engine, then the group-commit
+//! ([`moderato_service::Service::decide`]: the engine, then the group-commit
 //! writer and its audit entry), publishes the decision, and only then
 //! acknowledges the item. Delivery is at least once; effects are exactly
 //! once because the database refuses a second decision for the same item

@@ -29,7 +29,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{AckPolicy, pull};
 use async_nats::jetstream::{self, AckKind, Message};
 use futures_util::StreamExt;
-use moderato_server::{ApiError, AppState, decide_and_store};
+use moderato_service::Service;
 use tokio::sync::Semaphore;
 
 use crate::WorkerError;
@@ -66,7 +66,7 @@ impl Default for WorkerConfig {
             ack_wait: Duration::from_secs(30),
             max_deliveries: 5,
             max_item_bytes: 256 * 1024,
-            poll_interval: moderato_server::follow::DEFAULT_POLL_INTERVAL,
+            poll_interval: moderato_service::follow::DEFAULT_POLL_INTERVAL,
             exit_when_idle: None,
         }
     }
@@ -170,7 +170,7 @@ enum Outcome {
 }
 
 struct Shared {
-    state: AppState,
+    service: Service,
     context: jetstream::Context,
     config: WorkerConfig,
     counters: Counters,
@@ -186,13 +186,13 @@ const INFRASTRUCTURE_GRACE_MS: i64 = 120_000;
 impl Shared {
     fn infrastructure_failed(&self) {
         self.infrastructure_failing_until.store(
-            moderato_server::now_ms() + INFRASTRUCTURE_GRACE_MS,
+            moderato_service::now_ms() + INFRASTRUCTURE_GRACE_MS,
             Ordering::Relaxed,
         );
     }
 
     fn infrastructure_failing(&self) -> bool {
-        moderato_server::now_ms() < self.infrastructure_failing_until.load(Ordering::Relaxed)
+        moderato_service::now_ms() < self.infrastructure_failing_until.load(Ordering::Relaxed)
     }
 }
 
@@ -201,7 +201,7 @@ impl Shared {
 /// needed, follows the shared database for policy activations, and
 /// processes items. In-flight items are finished before it returns.
 pub async fn run_worker(
-    state: AppState,
+    service: Service,
     client: async_nats::Client,
     config: WorkerConfig,
     shutdown: impl Future<Output = ()> + Send,
@@ -229,12 +229,12 @@ pub async fn run_worker(
 
     // Policy activations and actioned content from other processes.
     let follower = tokio::spawn(
-        moderato_server::follow::Follower::new(state.clone()).run(config.poll_interval),
+        moderato_service::follow::Follower::new(service.clone()).run(config.poll_interval),
     );
 
     let concurrency = config.concurrency.max(1);
     let shared = Arc::new(Shared {
-        state,
+        service,
         context,
         config: config.clone(),
         counters: Counters::default(),
@@ -354,7 +354,7 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
             return dead_letter(shared, &message, "not_utf8", &reason, delivered, sequence).await;
         }
     };
-    let engine = shared.state.engines.active();
+    let engine = shared.service.engines.active();
     let item = match engine.parse(text) {
         Ok(item) => item,
         Err(error) => {
@@ -386,10 +386,10 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
     }
     let content_id = item.id.clone();
     let started = Instant::now();
-    let (status, decision) = match decide_and_store(&shared.state, item).await {
-        Ok(result) => result,
-        Err(ApiError::InvalidInput { detail, .. }) => {
-            let reason = format!("invalid content item: {detail}");
+    let recorded = match shared.service.decide(item).await {
+        Ok(recorded) => recorded,
+        Err(error) if error.is_permanent() => {
+            let reason = format!("invalid content item: {}", error_chain(&error));
             return dead_letter(shared, &message, "invalid", &reason, delivered, sequence).await;
         }
         Err(error) => {
@@ -399,7 +399,8 @@ async fn handle(shared: &Shared, message: Message) -> Outcome {
         }
     };
     metrics::histogram!("moderato_worker_store_seconds").record(started.elapsed().as_secs_f64());
-    let existing = status.as_u16() == 200;
+    let existing = !recorded.is_new();
+    let decision = recorded.into_decision();
     let decision_id = decision
         .get("decision_id")
         .and_then(|value| value.as_str())
@@ -526,28 +527,76 @@ fn reason_header(reason: &str) -> String {
     line
 }
 
-/// Serves `/metrics` (Prometheus) and `/healthz` for a worker.
+/// Serves `/metrics` (Prometheus) and `/healthz` for a worker, over HTTP/1.1 through hyper
+/// (no web framework: two read-only paths). A request's head must arrive within 10 s.
 pub async fn serve_metrics(addr: SocketAddr) -> Result<SocketAddr, WorkerError> {
-    use axum::routing::get;
-    let handle = moderato_server::metrics::handle();
-    let router = axum::Router::new()
-        .route(
-            "/metrics",
-            get(move || async move { handle.map(|handle| handle.render()).unwrap_or_default() }),
-        )
-        .route("/healthz", get(|| async { "ok" }));
+    use http_body_util::Full;
+    use hyper::{Method, Request, Response, StatusCode};
+    use hyper_util::rt::{TokioIo, TokioTimer};
+
+    let handle = moderato_service::metrics::handle();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| WorkerError::Metrics { addr, source })?;
     let bound = listener
         .local_addr()
         .map_err(|source| WorkerError::Metrics { addr, source })?;
+    let answer = move |request: Request<hyper::body::Incoming>| async move {
+        let (status, body) = match (request.method(), request.uri().path()) {
+            (&Method::GET, "/metrics") => (
+                StatusCode::OK,
+                handle.map(|handle| handle.render()).unwrap_or_default(),
+            ),
+            (&Method::GET, "/healthz") => (StatusCode::OK, "ok".to_string()),
+            (&Method::GET, _) => (StatusCode::NOT_FOUND, "not found".to_string()),
+            _ => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed".to_string(),
+            ),
+        };
+        let mut response = Response::new(Full::new(bytes::Bytes::from(body)));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        Ok::<_, std::convert::Infallible>(response)
+    };
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).await {
-            tracing::error!(%error, "the metrics listener stopped");
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "the metrics listener could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            tokio::spawn(async move {
+                let served = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(10))
+                    .serve_connection(TokioIo::new(stream), hyper::service::service_fn(answer))
+                    .await;
+                if let Err(error) = served {
+                    tracing::debug!(%error, "a metrics connection ended with an error");
+                }
+            });
         }
     });
     Ok(bound)
+}
+
+/// An error and its causes, on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

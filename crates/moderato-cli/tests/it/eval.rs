@@ -145,16 +145,19 @@ fn eval_modes_are_exclusive_and_public_names_a_missing_folder() {
 #[test]
 fn flagged_ordinary_posts_are_never_listed_from_the_test_rows() {
     let folder = tempfile::tempdir().unwrap();
-    let refused = moderato_in(folder.path())
-        .args(["eval", "--public", "data", "--show-flagged", "10"])
-        .output()
-        .unwrap();
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr_text(&refused).contains("--show-flagged lists validation rows only"),
-        "{}",
-        stderr_text(&refused)
-    );
+    for option in ["--show-flagged", "--show-missed"] {
+        let refused = moderato_in(folder.path())
+            .args(["eval", "--public", "data", option, "10"])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            stderr_text(&refused)
+                .contains("--show-flagged and --show-missed list validation rows only"),
+            "{}",
+            stderr_text(&refused)
+        );
+    }
     let split_alone = moderato_in(folder.path())
         .args(["eval", "--split", "validation"])
         .output()

@@ -127,6 +127,36 @@ fn pure_crates_pull_in_no_runtime_driver_or_web_framework() {
 }
 
 #[test]
+fn the_application_layer_and_the_workers_know_no_web_framework() {
+    let graph = graph();
+    // The application layer is shared by the HTTP API and the workers: no web framework, no
+    // templates, no broker client, and no front end above it.
+    let service = graph.closure("moderato-service");
+    // (`tower-http` comes in with the HTTP client of the external classifiers.)
+    for forbidden in [
+        "axum",
+        "askama",
+        "async-nats",
+        "moderato-server",
+        "moderato-worker",
+    ] {
+        assert!(
+            !service.contains(forbidden),
+            "moderato-service depends (perhaps through another crate) on {forbidden}"
+        );
+    }
+    // Workers map the application layer to ack, retry and dead letters, not to HTTP.
+    let worker = graph.closure("moderato-worker");
+    assert!(worker.contains("moderato-service") && worker.contains("async-nats"));
+    for forbidden in ["axum", "askama", "moderato-server"] {
+        assert!(
+            !worker.contains(forbidden),
+            "moderato-worker depends (perhaps through another crate) on {forbidden}"
+        );
+    }
+}
+
+#[test]
 fn only_the_store_depends_on_the_database_driver() {
     let graph = graph();
     let users: Vec<&String> = graph

@@ -25,6 +25,7 @@ pub async fn standing(
         "read accounts",
     )?;
     let standing = state
+        .service
         .store
         .account_standing(&id, crate::now_ms())
         .await
@@ -42,6 +43,7 @@ pub async fn verify_audit(
 ) -> Result<Response, ApiError> {
     caller.require(&[], "verify the audit log")?;
     let report = state
+        .service
         .store
         .verify_audit()
         .await
@@ -65,6 +67,7 @@ pub async fn list_tokens(
 ) -> Result<Response, ApiError> {
     caller.require(&[], "list tokens")?;
     let tokens = state
+        .service
         .store
         .list_tokens()
         .await
@@ -83,6 +86,7 @@ pub async fn revoke_token(
 ) -> Result<Response, ApiError> {
     caller.require(&[], "revoke tokens")?;
     let revoked = state
+        .service
         .store
         .revoke_token(id, &caller.name, crate::now_ms())
         .await

@@ -4,8 +4,6 @@
 //! the store's, in one transaction, before the answer is sent (no acknowledged
 //! decision is ever lost). This module must never decide anything itself.
 
-use std::time::Instant;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,14 +11,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use moderato_core::ContentItem;
-use moderato_store::RecordOutcome;
+use moderato_service::Recorded;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{body_bytes, parse_json};
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, from_store};
-use crate::{AppState, MAX_BATCH_ITEMS, now_ms};
+use crate::{AppState, MAX_BATCH_ITEMS};
 
 /// The state of a piece of content a platform renders.
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,76 +48,30 @@ pub struct BatchResult {
     pub decision: Option<serde_json::Value>,
     /// The stream's receipt, when the item was queued (`serve --ingest nats`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub queued: Option<crate::ingest::IngestReceipt>,
+    pub queued: Option<moderato_service::ingest::IngestReceipt>,
     /// The problem, for invalid items.
     pub error: Option<String>,
 }
 
-/// Decides one item: fill strikes from the ledger, decide, store with its
-/// audit entry (through the group-commit writer). Returns 201 and the new
-/// decision, or 200 and the stored one for a resubmission (same id and
-/// text). The API and the stream workers both decide through here.
-pub async fn decide_and_store(
+/// Decides one item through the application layer ([`moderato_service::Service::decide`]):
+/// 201 and the new decision, or 200 and the stored one for a resubmission (same id and text).
+async fn decide(
     state: &AppState,
-    mut item: ContentItem,
+    item: ContentItem,
 ) -> Result<(StatusCode, serde_json::Value), ApiError> {
-    let started = Instant::now();
-    let now = now_ms();
-    // The ledger is authoritative for strikes still in force.
-    if let Some(account) = item
-        .author
-        .id
-        .clone()
-        .or_else(|| item.author.handle.clone())
-    {
-        let active = state
-            .strikes
-            .active(&state.store, &account, now)
-            .await
-            .map_err(|error| from_store("read strikes", error))?;
-        item.author.prior_strikes = item.author.prior_strikes.max(active);
-    }
-    let engine = state.engines.active();
-    let external = state.engines.external();
-    let text = item.text.clone();
-    let decision = if external.is_empty() {
-        engine.decide(&item)
-    } else {
-        let (signals, missing) = external.classify(&item).await;
-        for gap in &missing {
-            metrics::counter!("moderato_external_failures_total", "source" => gap.source.clone())
-                .increment(1);
-        }
-        engine.decide_with_external(&item, signals, &missing)
-    };
-    let print = crate::actioned::prepare(&text, &decision);
-    let decided = Instant::now();
-    metrics::histogram!("moderato_evaluate_seconds")
-        .record(decided.duration_since(started).as_secs_f64());
-    let recorded = state
-        .writer
-        .record(item, decision.clone(), print)
-        .await
-        .map_err(|error| ApiError::internal("record decision", error))?;
-    metrics::histogram!("moderato_store_seconds").record(decided.elapsed().as_secs_f64());
-    match recorded {
-        RecordOutcome::Recorded(_) => {
-            crate::metrics::record_decision(&decision, started.elapsed().as_secs_f64());
-            let json = serde_json::to_value(&decision)
-                .map_err(|error| ApiError::internal("serialise decision", error))?;
-            Ok((StatusCode::CREATED, json))
-        }
-        RecordOutcome::Existing(stored) => Ok((StatusCode::OK, stored)),
+    match state.service.decide(item).await? {
+        Recorded::New(decision) => Ok((StatusCode::CREATED, decision)),
+        Recorded::Existing(decision) => Ok((StatusCode::OK, decision)),
     }
 }
 
 /// Hands a validated item to the stream (`serve --ingest nats`); a stream
 /// that does not take it is a 503.
 async fn queue(
-    ingest: &dyn crate::ingest::Ingest,
+    ingest: &dyn moderato_service::ingest::Ingest,
     item: &ContentItem,
     raw: &[u8],
-) -> Result<crate::ingest::IngestReceipt, ApiError> {
+) -> Result<moderato_service::ingest::IngestReceipt, ApiError> {
     ingest
         .submit(item, raw)
         .await
@@ -132,7 +84,7 @@ async fn queue(
     responses(
         (status = 201, description = "New decision", body = Object),
         (status = 200, description = "Same id and text as before: the stored decision", body = Object),
-        (status = 202, description = "Queued on the stream (`serve --ingest nats`); a worker decides it", body = crate::ingest::IngestReceipt),
+        (status = 202, description = "Queued on the stream (`serve --ingest nats`); a worker decides it", body = moderato_service::ingest::IngestReceipt),
         (status = 400, description = "Invalid item", body = crate::error::Problem),
         (status = 401, description = "No valid token", body = crate::error::Problem),
         (status = 403, description = "Role may not submit", body = crate::error::Problem),
@@ -150,12 +102,12 @@ pub async fn submit(
         detail: format!("body is not UTF-8: {error}"),
         field: None,
     })?;
-    let item = state.engines.active().parse(text)?;
+    let item = state.service.engines.active().parse(text)?;
     if let Some(ingest) = &state.ingest {
         let receipt = queue(ingest.as_ref(), &item, &bytes).await?;
         return Ok((StatusCode::ACCEPTED, Json(receipt)).into_response());
     }
-    let (status, decision) = decide_and_store(&state, item).await?;
+    let (status, decision) = decide(&state, item).await?;
     Ok((status, Json(decision)).into_response())
 }
 
@@ -186,46 +138,55 @@ pub async fn submit_batch(
             field: None,
         });
     }
-    let engine = state.engines.active();
-    let mut results = Vec::with_capacity(items.len());
-    for (index, value) in items.into_iter().enumerate() {
-        let raw = value.get().to_string();
-        let parsed = engine.parse(&raw);
-        let result = match (parsed, &state.ingest) {
-            (Ok(item), Some(ingest)) => BatchResult {
-                index,
-                status: 202,
-                decision: None,
-                queued: Some(queue(ingest.as_ref(), &item, raw.as_bytes()).await?),
-                error: None,
-            },
-            (Ok(item), None) => match decide_and_store(&state, item).await {
-                Ok((status, decision)) => BatchResult {
+    // Items are parsed in order, then decided concurrently, so that they meet in the decision
+    // writer's group commits instead of waiting for one commit each.
+    let engine = &state.service.engines.active();
+    let state = &state;
+    let results = futures_util::future::join_all(items.into_iter().enumerate().map(
+        |(index, value)| async move {
+            let raw = value.get();
+            let parsed = engine.parse(raw);
+            let result = match (parsed, &state.ingest) {
+                (Ok(item), Some(ingest)) => BatchResult {
                     index,
-                    status: status.as_u16(),
-                    decision: Some(decision),
-                    queued: None,
+                    status: 202,
+                    decision: None,
+                    queued: Some(queue(ingest.as_ref(), &item, raw.as_bytes()).await?),
                     error: None,
                 },
-                Err(ApiError::Internal(context)) => return Err(ApiError::Internal(context)),
-                Err(error) => BatchResult {
+                (Ok(item), None) => match decide(state, item).await {
+                    Ok((status, decision)) => BatchResult {
+                        index,
+                        status: status.as_u16(),
+                        decision: Some(decision),
+                        queued: None,
+                        error: None,
+                    },
+                    Err(error @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => {
+                        return Err(error);
+                    }
+                    Err(error) => BatchResult {
+                        index,
+                        status: 400,
+                        decision: None,
+                        queued: None,
+                        error: Some(error.to_string()),
+                    },
+                },
+                (Err(error), _) => BatchResult {
                     index,
                     status: 400,
                     decision: None,
                     queued: None,
-                    error: Some(error.to_string()),
+                    error: Some(format!("[{index}] {error}")),
                 },
-            },
-            (Err(error), _) => BatchResult {
-                index,
-                status: 400,
-                decision: None,
-                queued: None,
-                error: Some(format!("[{index}] {error}")),
-            },
-        };
-        results.push(result);
-    }
+            };
+            Ok(result)
+        },
+    ))
+    .await
+    .into_iter()
+    .collect::<Result<Vec<BatchResult>, ApiError>>()?;
     Ok(Json(results))
 }
 
@@ -244,6 +205,7 @@ pub async fn current(
         "read content",
     )?;
     let stored = state
+        .service
         .store
         .find_content_decision(&id)
         .await

@@ -17,7 +17,7 @@ pub async fn healthz() -> &'static str {
 /// Readiness: the database answers and a policy is active.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "not ready")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.active_policy().await {
+    match state.service.store.active_policy().await {
         Ok(Some(_)) => (StatusCode::OK, "ready").into_response(),
         Ok(None) => (StatusCode::SERVICE_UNAVAILABLE, "no active policy").into_response(),
         Err(error) => {
@@ -30,7 +30,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    if let Ok(summaries) = state.store.queue_summaries(crate::now_ms()).await {
+    if let Ok(summaries) = state.service.store.queue_summaries(crate::now_ms()).await {
         for summary in summaries {
             metrics::gauge!("moderato_review_queue_depth", "queue" => summary.name.clone())
                 .set(summary.open as f64);
@@ -38,7 +38,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                 .set(summary.claimed as f64);
         }
     }
-    match crate::metrics::handle() {
+    match moderato_service::metrics::handle() {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
             handle.render(),

@@ -70,6 +70,7 @@ pub async fn list(
 ) -> Result<Json<Vec<PolicySummary>>, ApiError> {
     caller.require(&[Role::Viewer, Role::Moderator], "read policies")?;
     let versions = state
+        .service
         .store
         .list_policies()
         .await
@@ -107,6 +108,7 @@ pub async fn upload(
     })?;
     let now = now_ms();
     let outcome = state
+        .service
         .store
         .upload_policy(
             &policy.version,
@@ -149,6 +151,7 @@ pub async fn activate(
         ))
     })?;
     let stored = state
+        .service
         .store
         .list_policies()
         .await
@@ -158,17 +161,19 @@ pub async fn activate(
         .ok_or_else(|| ApiError::NotFound(format!("no policy version `{version}`")))?;
     // Validate again before activation: a pack that fails validation can never be used.
     let engine = state
+        .service
         .engine_from_files(&stored.files)
         .map_err(|error| match error {
             EngineError::InvalidPolicy(error) => ApiError::InvalidPolicy(error),
             other => ApiError::internal("load stored pack", other),
         })?;
     state
+        .service
         .store
         .activate_policy(version, &caller.name, now_ms())
         .await
         .map_err(|error| from_store("activate policy", error))?;
-    state.engines.activate(engine);
+    state.service.engines.activate(engine);
     Ok(Json(PolicySummary {
         version: stored.version,
         digest: stored.digest,
@@ -198,6 +203,7 @@ pub(crate) async fn policy_diff(
     b: String,
 ) -> Result<PolicyDiff, ApiError> {
     let versions = state
+        .service
         .store
         .list_policies()
         .await
@@ -280,6 +286,7 @@ pub(crate) async fn policy_replay(
     show: usize,
 ) -> Result<moderato_engine::diff::DiffReport, ApiError> {
     let versions = state
+        .service
         .store
         .list_policies()
         .await
@@ -295,6 +302,7 @@ pub(crate) async fn policy_replay(
     };
     let (old, new) = (engine(from)?, engine(to)?);
     let items = state
+        .service
         .store
         .recent_content_items(limit)
         .await

@@ -110,6 +110,7 @@ pub async fn create_report(
     caller.require(&[Role::Ingest], "submit reports")?;
     let request: ReportRequest = parse_json(&body_bytes(body, state.config.body_limit)?)?;
     let current = state
+        .service
         .store
         .find_content_decision(&request.content_id)
         .await
@@ -122,6 +123,7 @@ pub async fn create_report(
         .unwrap_or(1.0)
         .max(1.0);
     let report = state
+        .service
         .store
         .create_report(
             &moderato_store::NewReport {
@@ -152,6 +154,7 @@ pub async fn get_report(
         "read reports",
     )?;
     let report = state
+        .service
         .store
         .find_report(id)
         .await
@@ -192,6 +195,7 @@ impl From<moderato_store::QueueSummary> for QueueView {
 pub async fn queues(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(&[Role::Moderator, Role::Viewer], "read queues")?;
     let summaries: Vec<QueueView> = state
+        .service
         .store
         .queue_summaries(now_ms())
         .await
@@ -213,6 +217,7 @@ pub async fn claim_next(
     caller.require(&[Role::Moderator], "review content")?;
     let lease_ms = state.config.lease_seconds * 1000;
     let Some(task) = state
+        .service
         .store
         .claim_next_task(&name, &caller.name, lease_ms, now_ms())
         .await
@@ -228,6 +233,7 @@ pub(crate) async fn claimed_task(
     task: moderato_store::ReviewTask,
 ) -> Result<ClaimedTask, ApiError> {
     let decision = state
+        .service
         .store
         .find_decision(&task.decision_id)
         .await
@@ -235,12 +241,14 @@ pub(crate) async fn claimed_task(
         .map(|stored| stored.decision)
         .unwrap_or(serde_json::Value::Null);
     let item = state
+        .service
         .store
         .content_item(&task.content_id)
         .await
         .map_err(|error| store_error("find item", error))?;
     let appeal = match task.appeal_id {
         Some(id) => state
+            .service
             .store
             .find_appeal(id)
             .await
@@ -257,10 +265,11 @@ pub(crate) async fn claimed_task(
 
 /// The engine of the policy a decision was made with (loaded from the store if needed).
 pub(crate) async fn engine_for(state: &AppState, digest: &str) -> Result<Arc<Engine>, ApiError> {
-    if let Some(engine) = state.engines.cached(digest) {
+    if let Some(engine) = state.service.engines.cached(digest) {
         return Ok(engine);
     }
     let versions = state
+        .service
         .store
         .list_policies()
         .await
@@ -274,9 +283,10 @@ pub(crate) async fn engine_for(state: &AppState, digest: &str) -> Result<Arc<Eng
             ))
         })?;
     let engine = state
+        .service
         .engine_from_files(&version.files)
         .map_err(|error| ApiError::internal("load stored policy", error))?;
-    state.engines.remember(engine.clone());
+    state.service.engines.remember(engine.clone());
     Ok(engine)
 }
 
@@ -314,6 +324,7 @@ pub(crate) async fn perform_review(
         );
     }
     let task = state
+        .service
         .store
         .find_task(task_id)
         .await
@@ -330,6 +341,7 @@ pub(crate) async fn perform_review(
         )));
     }
     let stored = state
+        .service
         .store
         .find_decision(&task.decision_id)
         .await
@@ -338,6 +350,7 @@ pub(crate) async fn perform_review(
     let original: Decision = serde_json::from_value(stored.decision)
         .map_err(|error| ApiError::internal("read decision", error))?;
     let item_json = state
+        .service
         .store
         .content_item(&task.content_id)
         .await
@@ -384,6 +397,7 @@ pub(crate) async fn perform_review(
             .and_then(|balancing| serde_json::to_value(balancing).ok()),
     };
     state
+        .service
         .store
         .complete_review(
             task_id,
@@ -395,9 +409,15 @@ pub(crate) async fn perform_review(
         )
         .await
         .map_err(|error| store_error("complete review", error))?;
-    crate::actioned::remember(&state.store, &state.actioned, &item.text, &new_decision).await;
-    if let Some(account) = item.author.id.as_deref().or(item.author.handle.as_deref()) {
-        state.strikes.forget(account);
+    moderato_service::actioned::remember(
+        &state.service.store,
+        &state.service.actioned,
+        &item.text,
+        &new_decision,
+    )
+    .await;
+    if let Some(account) = item.account_id() {
+        state.service.strikes.forget(account);
     }
     metrics::counter!("moderato_reviews_total", "outcome" => input.outcome.clone()).increment(1);
     Ok(new_decision)
@@ -425,8 +445,9 @@ pub async fn create_appeal(
             field: Some("statement".into()),
         });
     }
-    let window = state.engines.active().policy().appeal_window_days;
+    let window = state.service.engines.active().policy().appeal_window_days;
     let appeal = state
+        .service
         .store
         .create_appeal(
             &request.decision_id,
@@ -454,6 +475,7 @@ pub async fn get_appeal(
         "read appeals",
     )?;
     let appeal = state
+        .service
         .store
         .find_appeal(id)
         .await

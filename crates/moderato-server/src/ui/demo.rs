@@ -18,7 +18,6 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::content::decide_and_store;
 
 /// The bundled example posts.
 const EXAMPLES: &str = include_str!("../../../../examples/posts.jsonl");
@@ -46,14 +45,14 @@ impl DemoFeed {
 
 /// Seeds the feed with the bundled examples (idempotent: resubmissions return the stored decision).
 pub async fn seed(state: &AppState) -> Result<usize, ApiError> {
-    let engine = state.engines.active();
+    let engine = state.service.engines.active();
     let mut count = 0;
     let mut seeded = Vec::new();
     for line in EXAMPLES.lines().filter(|line| !line.trim().is_empty()) {
         let mut item = engine.parse(line)?;
         item.id = format!("demo-{}", item.id);
         let id = item.id.clone();
-        decide_and_store(state, item).await?;
+        state.service.decide(item).await?;
         seeded.push(id);
         count += 1;
     }
@@ -161,10 +160,10 @@ pub async fn feed(State(state): State<AppState>) -> Response {
     }
     let mut posts = Vec::new();
     for id in state.demo.ids() {
-        let Ok(Some(stored)) = state.store.find_content_decision(&id).await else {
+        let Ok(Some(stored)) = state.service.store.find_content_decision(&id).await else {
             continue;
         };
-        let Ok(Some(item_json)) = state.store.content_item(&id).await else {
+        let Ok(Some(item_json)) = state.service.store.content_item(&id).await else {
             continue;
         };
         let (Ok(decision), Ok(item)) = (
@@ -209,11 +208,11 @@ pub async fn post(
             Ok(item) => item,
             Err(error) => return ApiError::internal("demo item", error).into_response(),
         };
-    match decide_and_store(&state, item).await {
+    match state.service.decide(item).await {
         Ok(_) => {
             state.demo.push(id);
             Redirect::to("/demo").into_response()
         }
-        Err(error) => error.into_response(),
+        Err(error) => ApiError::from(error).into_response(),
     }
 }

@@ -101,7 +101,7 @@ pub async fn item(
         return to_login();
     };
     let mut decisions = Vec::new();
-    let mut next = match state.store.find_content_decision(&content_id).await {
+    let mut next = match state.service.store.find_content_decision(&content_id).await {
         Ok(found) => found,
         Err(error) => return ApiError::internal("item", error).into_response(),
     };
@@ -129,11 +129,21 @@ pub async fn item(
                 .unwrap_or_default(),
         });
         next = match stored.previous_decision_id {
-            Some(previous) => state.store.find_decision(&previous).await.ok().flatten(),
+            Some(previous) => state
+                .service
+                .store
+                .find_decision(&previous)
+                .await
+                .ok()
+                .flatten(),
             None => None,
         };
     }
-    let (chain, chain_text) = match state.chain.status(&state.store, crate::now_ms).await {
+    let (chain, chain_text) = match state
+        .chain
+        .status(&state.service.store, crate::now_ms)
+        .await
+    {
         ChainStatus::Verified {
             through_seq,
             full_walk_at,
@@ -155,6 +165,7 @@ pub async fn item(
         ),
     };
     let entries = match state
+        .service
         .store
         .audit_entries_for_subject(&content_id, query.before, AUDIT_PAGE + 1)
         .await

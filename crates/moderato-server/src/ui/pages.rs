@@ -186,6 +186,7 @@ pub async fn login(
         return forbidden("cross-site sign-in refused");
     }
     let found = state
+        .service
         .store
         .find_token(form.token.trim())
         .await
@@ -274,7 +275,7 @@ pub async fn queues(
     let Some(session) = session(&state, &headers) else {
         return to_login();
     };
-    let summaries = match state.store.queue_summaries(crate::now_ms()).await {
+    let summaries = match state.service.store.queue_summaries(crate::now_ms()).await {
         Ok(summaries) => summaries,
         Err(error) => return ApiError::internal("queues", error).into_response(),
     };
@@ -327,6 +328,7 @@ pub async fn claim(
         return forbidden("your role may not review content");
     }
     match state
+        .service
         .store
         .claim_next_task(
             &name,
@@ -430,7 +432,7 @@ pub async fn task(
     let Some(session) = session(&state, &headers) else {
         return to_login();
     };
-    let task = match state.store.find_task(id).await {
+    let task = match state.service.store.find_task(id).await {
         Ok(Some(task)) => task,
         Ok(None) => {
             return (
@@ -481,6 +483,7 @@ pub async fn task(
         })
         .unwrap_or_default();
     let policy = state
+        .service
         .engines
         .cached(&decision.policy.digest)
         .map(|engine| engine.policy().clone());

@@ -155,7 +155,7 @@ async fn policies_page(
     let Some(session) = session(state, headers) else {
         return to_login();
     };
-    let versions = match state.store.list_policies().await {
+    let versions = match state.service.store.list_policies().await {
         Ok(versions) => versions,
         Err(error) => return ApiError::internal("policies", error).into_response(),
     };
@@ -255,7 +255,7 @@ pub async fn replay(
         .and_then(|text| text.trim().parse::<i64>().ok())
         .unwrap_or(DEFAULT_REPLAY_ITEMS)
         .clamp(1, MAX_REPLAY_ITEMS);
-    let active = match state.store.active_policy().await {
+    let active = match state.service.store.active_policy().await {
         Ok(Some(active)) => active.version,
         Ok(None) => String::new(),
         Err(error) => return ApiError::internal("active policy", error).into_response(),

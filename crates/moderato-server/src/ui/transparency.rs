@@ -104,12 +104,17 @@ pub async fn transparency(
         (7 * DAY_MS, days.div_ceil(7), "week starting")
     };
     let start = end - bucket_ms * i64::from(bucket_count);
-    let report =
-        match crate::accountability::transparency_report(&state.store, start, now + 1).await {
-            Ok(report) => report,
-            Err(error) => return ApiError::internal("transparency report", error).into_response(),
-        };
-    let stored = match state.store.decisions_between(start, now + 1).await {
+    let report = match moderato_service::accountability::transparency_report(
+        &state.service.store,
+        start,
+        now + 1,
+    )
+    .await
+    {
+        Ok(report) => report,
+        Err(error) => return ApiError::internal("transparency report", error).into_response(),
+    };
+    let stored = match state.service.store.decisions_between(start, now + 1).await {
         Ok(stored) => stored,
         Err(error) => return ApiError::internal("transparency decisions", error).into_response(),
     };

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, backends};
+use crate::support::{TestApp, backends, default_version};
 
 const LOOTING: &str = "These THUGS are dishonoring the memory of George Floyd. Any difficulty and we will assume control but, when the looting starts, the shooting starts!";
 
@@ -254,10 +254,10 @@ async fn one_row_the_database_refuses_never_fails_its_neighbours() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let engine = moderato_engine::Engine::with_default_policy().unwrap();
-        let writer = moderato_server::writer::DecisionWriter::start(
+        let writer = moderato_service::writer::DecisionWriter::start(
             app.store.clone(),
             Default::default(),
-            std::sync::Arc::new(moderato_server::strikes::StrikeCache::default()),
+            std::sync::Arc::new(moderato_service::strikes::StrikeCache::default()),
         );
         let mut tasks = Vec::new();
         for index in 0..300 {
@@ -727,7 +727,10 @@ async fn policies_are_validated_before_activation() {
 
     files.insert(
         "policy.toml".into(),
-        files["policy.toml"].replace("version = \"2026.11.25\"", "version = \"2026.12.01\""),
+        files["policy.toml"].replace(
+            &format!("version = \"{}\"", default_version()),
+            "version = \"2099.01.01\"",
+        ),
     );
     files.insert(
         "violence.toml".into(),
@@ -750,7 +753,7 @@ async fn policies_are_validated_before_activation() {
     assert_eq!(before["action"], "remove", "upload alone does not activate");
     let (status, diff) = app
         .get(
-            &format!("/v1/policies/{old_version}/diff/2026.12.01"),
+            &format!("/v1/policies/{old_version}/diff/2099.01.01"),
             &app.viewer,
         )
         .await;
@@ -760,7 +763,7 @@ async fn policies_are_validated_before_activation() {
         "{diff}"
     );
     let (status, _) = app
-        .post("/v1/policies/2026.12.01:activate", &app.admin, json!({}))
+        .post("/v1/policies/2099.01.01:activate", &app.admin, json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, after) = app
@@ -779,7 +782,7 @@ async fn policies_are_validated_before_activation() {
         .collect();
     assert_eq!(rules, vec!["match.actioned"], "{after}");
     assert_eq!(after["action"], "hold_for_review");
-    assert_eq!(after["policy"]["version"], "2026.12.01");
+    assert_eq!(after["policy"]["version"], "2099.01.01");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -870,7 +873,7 @@ async fn external_classifier_signals_and_failures() {
         let mut files = default_files.clone();
         files.insert(
             "policy.toml".into(),
-            files["policy.toml"].replace("version = \"2026.11.25\"", &format!("version = \"{version}\""))
+            files["policy.toml"].replace(&format!("version = \"{}\"", default_version()), &format!("version = \"{version}\""))
                 + format!("\n[[external]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{url}\"\ntimeout_ms = 500\ncategories = [\"violence\"]\n").as_str(),
         );
         files.insert(
@@ -975,7 +978,7 @@ async fn copies_of_actioned_content_are_matched_even_after_a_restart() {
         moderato_server::prepare_state(app.store.clone(), moderato_server::ServerConfig::default())
             .await
             .unwrap();
-    let engine = state.engines.active();
+    let engine = state.service.engines.active();
     let item: moderato_core::ContentItem =
         serde_json::from_value(json!({"id": "copy2", "text": variant})).unwrap();
     let decision = engine.decide(&item);

@@ -137,3 +137,12 @@ impl TestApp {
         (status, json)
     }
 }
+
+/// The version of the embedded default pack (tests upload candidates next to it).
+pub fn default_version() -> String {
+    moderato_engine::Engine::with_default_policy()
+        .expect("default pack")
+        .policy()
+        .version
+        .clone()
+}

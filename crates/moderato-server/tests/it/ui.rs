@@ -6,7 +6,7 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, default_version};
 
 async fn form(
     app: &TestApp,
@@ -157,10 +157,15 @@ async fn console_sign_in_review_escaping_and_csrf() {
     let (status, html) = page(&app, "/ui/policies", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("2026.11.25") && html.contains("active"),
+        html.contains(&default_version()) && html.contains("active"),
         "versions are listed"
     );
-    let (status, html) = page(&app, "/ui/policies?a=2026.11.25&b=2026.11.25", &cookie).await;
+    let (status, html) = page(
+        &app,
+        &format!("/ui/policies?a={v}&b={v}", v = default_version()),
+        &cookie,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Rules changed"), "a comparison is shown");
     let (status, html) = page(&app, "/ui/transparency", &cookie).await;
@@ -440,7 +445,10 @@ async fn replay_shows_what_a_candidate_version_would_change() {
     let mut files = moderato_engine::default_pack_files();
     files.insert(
         "policy.toml".into(),
-        files["policy.toml"].replace("version = \"2026.11.25\"", "version = \"2026.12.01\""),
+        files["policy.toml"].replace(
+            &format!("version = \"{}\"", default_version()),
+            "version = \"2099.01.01\"",
+        ),
     );
     files.insert(
         "violence.toml".into(),
@@ -455,7 +463,7 @@ async fn replay_shows_what_a_candidate_version_would_change() {
     assert_eq!(status, StatusCode::CREATED, "{uploaded}");
     let (_, html) = page(&app, "/ui/policies", &cookie).await;
     assert!(
-        html.contains("<option value=\"2026.12.01\">2026.12.01</option>")
+        html.contains("<option value=\"2099.01.01\">2099.01.01</option>")
             && html.contains("hx-post=\"/ui/policies/replay\""),
         "{html}"
     );
@@ -465,7 +473,7 @@ async fn replay_shows_what_a_candidate_version_would_change() {
         &app,
         "/ui/policies/replay",
         Some(&cookie),
-        &format!("csrf={csrf}&to=2026.12.01&limit=100"),
+        &format!("csrf={csrf}&to=2099.01.01&limit=100"),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -486,7 +494,8 @@ async fn replay_shows_what_a_candidate_version_would_change() {
         list.as_array()
             .unwrap()
             .iter()
-            .any(|version| version["version"] == "2026.11.25" && version["active"] == true)
+            .any(|version| version["version"] == default_version().as_str()
+                && version["active"] == true)
     );
     let (_, state) = app.get("/v1/content/g1", &app.ingest).await;
     assert_eq!(state["decision"]["action"], "remove");
@@ -496,7 +505,7 @@ async fn replay_shows_what_a_candidate_version_would_change() {
         &app,
         "/ui/policies/replay",
         Some(&cookie),
-        &format!("csrf={csrf}&to=2026.12.01&limit=1"),
+        &format!("csrf={csrf}&to=2099.01.01&limit=1"),
     )
     .await;
     assert!(html.contains("0 of 1 recent items would change"), "{html}");
@@ -508,7 +517,7 @@ async fn replay_shows_what_a_candidate_version_would_change() {
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", &cookie)
         .header("hx-request", "true")
-        .body(Body::from(format!("csrf={csrf}&to=2026.12.01&limit=100")))
+        .body(Body::from(format!("csrf={csrf}&to=2099.01.01&limit=100")))
         .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -526,7 +535,7 @@ async fn replay_shows_what_a_candidate_version_would_change() {
         &app,
         "/ui/policies/replay",
         Some(&cookie),
-        "csrf=wrong&to=2026.12.01",
+        "csrf=wrong&to=2099.01.01",
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -692,7 +701,7 @@ async fn console_pages_meet_basic_accessibility() {
         task.as_str(),
         "/ui/items/a1",
         "/ui/policies",
-        "/ui/policies?a=2026.11.25&b=2026.11.25",
+        &format!("/ui/policies?a={v}&b={v}", v = default_version()),
         "/ui/transparency",
     ] {
         let (status, html) = page(&app, path, &cookie).await;

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use crate::{AppState, now_ms};
+use crate::{Service, now_ms};
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -51,7 +51,7 @@ pub enum FollowError {
 
 /// Follows the database for one process.
 pub struct Follower {
-    state: AppState,
+    service: Service,
     fingerprints_since: i64,
     /// The active digest the database named at the last poll. The follower
     /// acts only when this changes, so it never undoes an activation this
@@ -60,11 +60,11 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// A follower for `state`, which was loaded from the store just now.
-    pub fn new(state: AppState) -> Follower {
-        let last_seen_digest = state.engines.active().policy().digest.clone();
+    /// A follower for `service`, which was loaded from the store just now.
+    pub fn new(service: Service) -> Follower {
+        let last_seen_digest = service.engines.active().policy().digest.clone();
         Follower {
-            state,
+            service,
             fingerprints_since: now_ms() - FINGERPRINT_OVERLAP_MS,
             last_seen_digest,
         }
@@ -74,21 +74,21 @@ impl Follower {
     /// in memory, and indexes fingerprints stored since the last poll.
     pub async fn poll(&mut self) -> Result<PollOutcome, FollowError> {
         let mut outcome = PollOutcome::default();
-        let store = &self.state.store;
+        let store = &self.service.store;
         if let Some(active) = store.active_policy().await.map_err(FollowError::Store)?
             && active.digest != self.last_seen_digest
         {
-            let engine = match self.state.engines.cached(&active.digest) {
+            let engine = match self.service.engines.cached(&active.digest) {
                 Some(engine) => engine,
                 None => self
-                    .state
+                    .service
                     .engine_from_files(&active.files)
                     .map_err(|source| FollowError::Policy {
                         version: active.version.clone(),
                         source,
                     })?,
             };
-            self.state.engines.activate(engine);
+            self.service.engines.activate(engine);
             self.last_seen_digest = active.digest.clone();
             tracing::info!(version = %active.version, "activated the policy version made active elsewhere");
             outcome.activated = Some(active.version);
@@ -102,7 +102,7 @@ impl Follower {
             self.fingerprints_since = self.fingerprints_since.max(last.created_at);
         }
         if !rows.is_empty()
-            && let Ok(mut index) = self.state.actioned.write()
+            && let Ok(mut index) = self.service.actioned.write()
         {
             crate::actioned::index_stored(&mut index, &rows);
         }

@@ -89,8 +89,7 @@ impl DecisionWriter {
                 for ((item, decision), outcome) in batch.iter().zip(&outcomes) {
                     if let (Ok(RecordOutcome::Recorded(_)), Some(account)) =
                         (outcome, decision.account.as_ref())
-                        && let Some(id) =
-                            item.author.id.as_deref().or(item.author.handle.as_deref())
+                        && let Some(id) = item.account_id()
                     {
                         strikes.add(id, account.strikes_added);
                     }
