@@ -12,16 +12,18 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use moderato_detect::neardup::{ActionedIndex, Fingerprint, fingerprint};
 
-/// SplitMix64: a small deterministic generator, enough for synthetic text.
-struct Random(u64);
+/// SplitMix64 (from `rand_xoshiro`): a small deterministic generator, enough for synthetic text.
+struct Random(rand_xoshiro::SplitMix64);
 
 impl Random {
+    fn seeded(seed: u64) -> Random {
+        use rand_xoshiro::rand_core::SeedableRng;
+        Random(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut value = self.0;
-        value = (value ^ (value >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        value = (value ^ (value >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        value ^ (value >> 31)
+        use rand_xoshiro::rand_core::RngCore;
+        self.0.next_u64()
     }
 
     fn below(&mut self, bound: usize) -> usize {
@@ -34,7 +36,7 @@ fn vocabulary() -> Vec<String> {
         "ka", "lo", "mi", "ne", "ru", "ta", "vo", "sen", "dar", "pel", "gri", "zu", "fa", "bo",
         "ter", "ish", "an", "el", "or", "qua", "ment", "ing", "ed", "ly",
     ];
-    let mut random = Random(7);
+    let mut random = Random::seeded(7);
     (0..4000)
         .map(|_| {
             let syllables = 1 + random.below(3);
@@ -46,7 +48,7 @@ fn vocabulary() -> Vec<String> {
 }
 
 fn text(vocabulary: &[String], seed: u64) -> Vec<String> {
-    let mut random = Random(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0xbe1);
+    let mut random = Random::seeded(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0xbe1);
     let length = 10 + random.below(31);
     (0..length)
         .map(|_| vocabulary[random.below(vocabulary.len())].clone())
@@ -55,7 +57,7 @@ fn text(vocabulary: &[String], seed: u64) -> Vec<String> {
 
 /// A near-duplicate: upper-cased first word, one word replaced, punctuation and emoji added.
 fn variant(vocabulary: &[String], words: &[String], seed: u64) -> String {
-    let mut random = Random(seed ^ 0x5eed);
+    let mut random = Random::seeded(seed ^ 0x5eed);
     let mut words = words.to_vec();
     let position = random.below(words.len());
     words[position] = vocabulary[random.below(vocabulary.len())].clone();

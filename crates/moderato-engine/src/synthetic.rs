@@ -38,15 +38,17 @@ const ROLES: &[&str] = &[
     "candidate",
 ];
 
-struct SplitMix(u64);
+/// SplitMix64 (from `rand_xoshiro`) with a pick from a list.
+struct SplitMix(rand_xoshiro::SplitMix64);
 
 impl SplitMix {
+    fn new(seed: u64) -> SplitMix {
+        use rand_xoshiro::rand_core::SeedableRng;
+        SplitMix(rand_xoshiro::SplitMix64::seed_from_u64(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        use rand_xoshiro::rand_core::RngCore;
+        self.0.next_u64()
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[(self.next() % items.len() as u64) as usize]
@@ -55,7 +57,7 @@ impl SplitMix {
 
 /// Generates `count` JSON items, one per line, without the trailing newline.
 pub fn generate(seed: u64, count: usize) -> impl Iterator<Item = String> {
-    let mut random = SplitMix(seed);
+    let mut random = SplitMix::new(seed);
     (0..count).map(move |index| {
         let mut text = format!("{}. {}", random.pick(ORDINARY), random.pick(ORDINARY));
         if random.next() % 100 < 15 {
