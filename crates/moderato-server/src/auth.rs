@@ -4,8 +4,6 @@
 //! Lookups are cached briefly so a busy ingest path does not query the token
 //! table on every request. This module must never log or return a token.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, State};
@@ -78,38 +76,42 @@ impl Caller {
     }
 }
 
-/// A short-lived cache of token lookups, keyed by the token's SHA-256.
-#[derive(Default)]
+/// A short-lived cache of token lookups, keyed by the token's SHA-256. At most
+/// [`TOKEN_CACHE_CAPACITY`] entries; past it the least recently used are evicted.
 pub struct TokenCache {
-    entries: Mutex<HashMap<String, (Caller, Instant)>>,
+    entries: quick_cache::sync::Cache<String, (Caller, Instant)>,
 }
 
 const CACHE_TTL: Duration = Duration::from_secs(30);
 
+/// Most token lookups held.
+pub const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+impl Default for TokenCache {
+    fn default() -> TokenCache {
+        TokenCache {
+            entries: quick_cache::sync::Cache::new(TOKEN_CACHE_CAPACITY),
+        }
+    }
+}
+
 impl TokenCache {
     fn get(&self, key: &str) -> Option<Caller> {
-        let entries = self.entries.lock().ok()?;
-        entries
+        self.entries
             .get(key)
             .filter(|(_, at)| at.elapsed() < CACHE_TTL)
-            .map(|(caller, _)| caller.clone())
+            .map(|(caller, _)| caller)
     }
 
     /// Drops the cached lookups of a token, so a revocation through this process applies at
     /// once (other processes see it when their entry expires).
     pub fn forget(&self, token_id: i64) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (caller, _)| caller.token_id != token_id);
-        }
+        self.entries
+            .retain(|_, (caller, _)| caller.token_id != token_id);
     }
 
     fn put(&self, key: String, caller: Caller) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() > 10_000 {
-                entries.clear();
-            }
-            entries.insert(key, (caller, Instant::now()));
-        }
+        self.entries.insert(key, (caller, Instant::now()));
     }
 }
 
