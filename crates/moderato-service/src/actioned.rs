@@ -69,27 +69,11 @@ pub fn index_all(index: &SharedIndex, prints: &[(StoredFingerprint, Fingerprint)
 
 /// Remembers an actioned item: stored first, then indexed.
 pub async fn remember(store: &Store, index: &SharedIndex, text: &str, decision: &Decision) {
-    if !is_actioned(decision) {
+    let Some((row, print)) = prepare(text, decision) else {
         return;
-    }
-    let Some(print) = fingerprint(text) else {
-        return;
-    };
-    let row = StoredFingerprint {
-        decision_id: decision.decision_id.clone(),
-        content_id: decision.content_id.clone(),
-        scheme: SCHEME.to_string(),
-        exact_sha256: print.exact_hex(),
-        minhash_hex: print.minhash_hex(),
-        action: decision.action.to_string(),
-        created_at: crate::now_ms(),
     };
     match store.add_fingerprint(&row).await {
-        Ok(_) => {
-            if let Ok(mut index) = index.write() {
-                let _ = index.insert(&print, &decision.decision_id, decision.action.as_str());
-            }
-        }
+        Ok(_) => index_all(index, &[(row, print)]),
         Err(error) => tracing::warn!(%error, "failed to store a fingerprint of actioned content"),
     }
 }

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use crate::{Service, now_ms};
+use crate::{Service, error_chain, now_ms};
 
 /// Default time between two polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -121,15 +121,4 @@ impl Follower {
             }
         }
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -327,6 +327,18 @@ pub fn files_to_json(policy: &Policy) -> serde_json::Value {
     )
 }
 
+/// An error and its causes, on one line (for logs and dead-letter reasons).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -29,7 +29,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{AckPolicy, pull};
 use async_nats::jetstream::{self, AckKind, Message};
 use futures_util::StreamExt;
-use moderato_service::Service;
+use moderato_service::{Service, error_chain};
 use tokio::sync::Semaphore;
 
 use crate::WorkerError;
@@ -585,18 +585,6 @@ pub async fn serve_metrics(addr: SocketAddr) -> Result<SocketAddr, WorkerError> 
         }
     });
     Ok(bound)
-}
-
-/// An error and its causes, on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
