@@ -276,9 +276,32 @@ impl<'a> Context<'a> {
     }
 
     /// Whether a negation cue governs token `head`: in its clause, before it, within 8 tokens.
+    /// The items of a list share the negation of the clause that opens it (`I don't think
+    /// anyone should be stoned, shot, or hanged`).
     fn negated(&self, head: usize) -> bool {
-        let (start, _) = self.a.clause_of(head);
-        let from = start.max(head.saturating_sub(8));
+        let a = self.a;
+        let (own, _) = a.clause_of(head);
+        let sentence = a.sentence_of(head);
+        let acts = [C::ViolentAct, C::LethalAct, C::Exterminate];
+        let mut start = own;
+        if a.tokens[head].classes.any(&acts) {
+            while start > sentence.0 {
+                let clause = a.clause_of(start);
+                let item = clause.1 - clause.0 <= 2
+                    || (matches!(a.word(clause.0), "or" | "and" | "nor")
+                        && clause.1 - clause.0 <= 4);
+                let (previous, _) = a.clause_of(start - 1);
+                if !item || !(previous..start).any(|i| a.tokens[i].classes.any(&acts)) {
+                    break;
+                }
+                start = previous;
+            }
+        }
+        let from = if start == own {
+            start.max(head.saturating_sub(8))
+        } else {
+            start.max(head.saturating_sub(14))
+        };
         // `why haven't they been hanged`, `why don't we …`: a question that asserts.
         (from..head).any(|i| {
             self.a.tokens[i].classes.has(C::Negation)
@@ -291,6 +314,15 @@ impl<'a> Context<'a> {
         self.a
             .find(self.a.window(head, before, after), class)
             .is_some()
+    }
+
+    /// Whether a condemnation cue stands in the frame's sentence or a neighbour, other than a
+    /// word that completes the act itself (`beat him senseless`).
+    fn condemned(&self, head: usize) -> bool {
+        let a = self.a;
+        let clause = a.clause_of(head);
+        a.all_of(a.window(head, 1, 1), C::Condemnation)
+            .any(|cue| !(cue > head && cue < clause.1 && cue <= head + 4))
     }
 
     /// Whether the quotation cue at `cue` reports someone's speech: not an imperative opening
@@ -346,7 +378,7 @@ impl<'a> Context<'a> {
             if a.text_has(C::Correction) {
                 stances.push(Stance::Corrected);
             }
-        } else if near(C::Condemnation) {
+        } else if self.condemned(head) {
             stances.push(Stance::Condemned);
         }
         // Praise is the speaker's own voice, even beside the words of a news report.
@@ -390,6 +422,30 @@ pub fn stance_text(stances: &[Stance]) -> String {
         .map(|stance| stance.name())
         .collect::<Vec<_>>()
         .join("+")
+}
+
+impl Stance {
+    /// Whether the stance counters what the frame says: negated or condemned. Quotation,
+    /// reporting, fiction, correction and the rest are not, because their cues are also found
+    /// beside real threats (`put that in your threat report`, a match named in a threat to a
+    /// coach), where a model that reads the words is right to hold the post.
+    pub fn counters(self) -> bool {
+        matches!(self, Stance::Negated | Stance::Condemned)
+    }
+}
+
+/// The strongest frame (by its score before the stance) whose stance counters it, where no
+/// frame is asserted at full strength: the words of violence or hate are there, but the text
+/// denies, condemns, quotes or reports them. A learned model that reads words, not their
+/// scope, is discounted by it.
+pub fn strongest_countered(frames: &[Frame]) -> Option<&Frame> {
+    if frames.iter().any(|frame| frame.stances.is_empty()) {
+        return None;
+    }
+    frames
+        .iter()
+        .filter(|frame| frame.stances.iter().any(|stance| stance.counters()))
+        .max_by(|x, y| x.base.total_cmp(&y.base))
 }
 
 fn factor(stance: Stance) -> f64 {
@@ -460,7 +516,10 @@ pub fn find_frames(a: &Analysis) -> Vec<Frame> {
     incitement(&mut builder);
     glorification(&mut builder);
     hate(&mut builder);
+    coded_hate(&mut builder);
+    backhanded(&mut builder);
     insults(&mut builder);
+    sexual(&mut builder);
     civic(&mut builder);
     builder.frames
 }
@@ -945,11 +1004,15 @@ fn glorification(b: &mut Builder<'_, '_>) {
             continue;
         }
         let window = a.window(sentence.0, 1, 1);
-        let violence = (window.0..window.1)
-            .find(|&i| a.tokens[i].classes.any(violence_classes) && !reflexive(a, i));
-        // Strong praise, or being said to deserve it, in this sentence.
-        let praise =
-            (sentence.0..sentence.1).find(|&i| a.has(i, C::Praise) || a.has(i, C::Deserve));
+        // Violence that did not happen (`grateful no one was hurt`) is not praised.
+        let violence = (window.0..window.1).find(|&i| {
+            a.tokens[i].classes.any(violence_classes) && !reflexive(a, i) && !cx.negated(i)
+        });
+        // Strong praise, or being said to deserve it, in this sentence; not praise named as a
+        // topic (`Cheering when cops beat a man isn't law and order`, `stop glorifying …`).
+        let praise = (sentence.0..sentence.1).find(|&i| {
+            (a.has(i, C::Praise) || a.has(i, C::Deserve)) && !praise_as_topic(a, i, sentence)
+        });
         // Praise endorses violence in its own sentence, or from a short sentence beside it
         // (`About time.`); elsewhere it praises someone else (the rescuer, the victim).
         let violence = violence
@@ -1037,6 +1100,19 @@ fn glorification(b: &mut Builder<'_, '_>) {
             b.push(FrameKind::Glorify, base, violence, slots, false);
         }
     }
+}
+
+/// Whether the praise at `i` is named as a topic rather than given: a gerund that opens the
+/// sentence (`Glorifying shooters is how …`) or follows a word that makes it an object of talk
+/// (`stop cheering …`, `tired of celebrating …`, `arrested for praising …`).
+fn praise_as_topic(a: &Analysis, i: usize, sentence: (usize, usize)) -> bool {
+    let word = a.word(i);
+    word.ends_with("ing")
+        && (i == sentence.0
+            || matches!(
+                a.word(i - 1),
+                "stop" | "quit" | "stopped" | "of" | "for" | "about" | "against" | "without"
+            ))
 }
 
 /// Whether a link word sits between `from` and `to`, at most three words before `to`, with no
@@ -1239,7 +1315,9 @@ fn hate(b: &mut Builder<'_, '_>) {
                         || (j == group.1 && a.tokens[j].classes.inflected())
                 });
             // `no Christians allowed`, not `you are no Christian` (a predicate about a person).
-            let no_allowed = i > 0
+            // `No, trans people are …` is an answer, not `no trans people`: the `no` must be in
+            // the group's clause.
+            let no_allowed = i > clause.0
                 && a.word(i - 1) == "no"
                 && !(i > 1 && a.has(i - 2, C::Link))
                 && ((group.1..(group.1 + 3).min(sentence.1)).any(|j| {
@@ -1276,6 +1354,127 @@ fn hate(b: &mut Builder<'_, '_>) {
                 );
             }
         }
+    }
+}
+
+/// DEROGATE by a code: a code or slogan of a hate movement (`1488`, `the goyim know`) names its
+/// target itself, so it needs no group word beside it.
+fn coded_hate(b: &mut Builder<'_, '_>) {
+    let a = b.cx.a;
+    if !a.text_has(C::CodedHate) {
+        return;
+    }
+    for i in 0..a.tokens.len() {
+        if a.tokens[i].term_start == i && a.has(i, C::CodedHate) {
+            b.push(
+                FrameKind::Derogate,
+                0.8,
+                i,
+                vec![slot("code", a.term(i))],
+                true,
+            );
+        }
+    }
+}
+
+/// DEROGATE by a backhanded compliment: a quality praised as a surprise in a member of a group
+/// (`smart for a …`, `clean for a …`, `not like other …`, `one of the good ones` beside a
+/// group). The group is the standard the person is measured against.
+fn backhanded(b: &mut Builder<'_, '_>) {
+    let cx = b.cx;
+    let a = cx.a;
+    if !a.text_has(C::Backhanded) {
+        return;
+    }
+    let n = a.tokens.len();
+    for i in 0..n {
+        if a.tokens[i].term_start != i || !a.has(i, C::Backhanded) {
+            continue;
+        }
+        let term = a.term(i);
+        let sentence = a.sentence_of(i);
+        let clause = a.clause_of(i);
+        let last = a.word(term.1 - 1);
+        let group = match last {
+            // `not like other women`: the group follows the term.
+            "other" | "most" => (term.1 < sentence.1).then(|| cx.group_at(term.1)).flatten(),
+            // `one of the good ones`: a group named in the sentence.
+            "ones" => (sentence.0..sentence.1)
+                .filter(|j| !(term.0..term.1).contains(j))
+                .find_map(|j| cx.group_at(j)),
+            // `smart for a …`: `for a` and a person of the group right after the quality (or
+            // another quality or an intensifier: `pretty smart for a …`), not an attributive
+            // adjective (`a pretty scarf for a …`).
+            _ => {
+                let mut j = term.1;
+                while j < clause.1
+                    && j < term.1 + 3
+                    && (a.has(j, C::Backhanded)
+                        || matches!(a.word(j), "enough" | "really" | "so" | "very" | "too"))
+                {
+                    j = a.term(j).1.max(j + 1);
+                }
+                (j + 2 < clause.1 && a.word(j) == "for" && matches!(a.word(j + 1), "a" | "an"))
+                    .then(|| {
+                        let k = j + 2;
+                        cx.group_at(k).or_else(|| {
+                            // `for a Mexican` with nothing after: the adjective as a noun (not `for
+                            // a gay bar`).
+                            (a.has(k, C::GroupAdjective) && k + 1 == clause.1).then_some((k, k + 1))
+                        })
+                    })
+                    .flatten()
+                    // Not a possessive (`for a Muslim friend's wedding`).
+                    .filter(|group| !a.word(group.1 - 1).ends_with("'s"))
+            }
+        };
+
+        let Some(group) = group else { continue };
+        b.push(
+            FrameKind::Derogate,
+            0.75,
+            i,
+            vec![slot("group", group), slot("backhanded", term)],
+            true,
+        );
+    }
+}
+
+/// SEXUAL HARASSMENT, read as an insult frame: a sexual remark or solicitation in a sentence that
+/// speaks to or of a person (`you`, an @handle, a name, the account answered). A coercion beside
+/// it (`or I'll …`, `until you …`) or an insult makes it heavier.
+fn sexual(b: &mut Builder<'_, '_>) {
+    let a = b.cx.a;
+    if !a.text_has(C::Sexual) {
+        return;
+    }
+    let second_person = |j: usize| {
+        a.has(j, C::SecondPerson)
+            || matches!(
+                a.word(j),
+                "you" | "your" | "you're" | "youre" | "u" | "ur" | "yourself" | "you'd" | "you'll"
+            )
+    };
+    for i in 0..a.tokens.len() {
+        let token = &a.tokens[i];
+        if token.term_start != i || !token.classes.has(C::Sexual) {
+            continue;
+        }
+        let window = a.window(i, 1, 1);
+        let person = (window.0..window.1).find(|&j| {
+            let t = &a.tokens[j];
+            second_person(j) || t.mention() || t.name || t.reply
+        });
+        let Some(person) = person else { continue };
+        let heavy = (window.0..window.1)
+            .any(|j| a.tokens[j].classes.any(&[C::Coercion, C::Insult, C::Slur]));
+        b.push(
+            FrameKind::Insult,
+            if heavy { 0.8 } else { 0.7 },
+            i,
+            vec![slot("addressee", a.term(person)), slot("sexual", a.term(i))],
+            false,
+        );
     }
 }
 
@@ -1332,8 +1531,11 @@ fn insults(b: &mut Builder<'_, '_>) {
                     insulting(j) && (j <= end + 2 || linked(a, end, j)) && predicative(a, end, j)
                 })
                 .or_else(|| {
-                    // "idiots like you", "what an idiot you are"
-                    (clause.0.max(i.saturating_sub(3))..i).find(|&j| insulting(j))
+                    // "idiots like you", "what an idiot you are": nothing but `like` or `as`
+                    // between (not `a lazy argument and you`).
+                    (clause.0.max(i.saturating_sub(3))..i).find(|&j| {
+                        insulting(j) && (a.term(j).1..i).all(|k| matches!(a.word(k), "like" | "as"))
+                    })
                 })
         };
         let Some(insult) = insult else { continue };

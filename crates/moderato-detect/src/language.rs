@@ -413,7 +413,7 @@ pub fn tokenize(text: &str) -> Analysis {
         let (offset, c) = chars[index];
         let next = chars.get(index + 1).map(|&(_, next)| next);
         if c == '#' && next.is_some_and(is_word) {
-            // A hashtag is a clause of its own.
+            // A hashtag is a clause of its own (its words split by `_`).
             end_clause(&mut analysis, &mut clause, &mut clause_start);
             hashtag = true;
             index += 1;
@@ -445,7 +445,8 @@ pub fn tokenize(text: &str) -> Analysis {
                             is_word(next)
                         }
                     });
-                if is_word(c) || joins {
+                // Inside a hashtag `_` separates words (`#kill_all_cops`, see the normaliser).
+                if (is_word(c) && !(hashtag && c == '_')) || joins {
                     index += 1;
                 } else {
                     break;
@@ -469,6 +470,13 @@ pub fn tokenize(text: &str) -> Analysis {
                 term_end: 0,
             });
             if hashtag {
+                if chars.get(index).is_some_and(|&(_, c)| c == '_')
+                    && chars.get(index + 1).is_some_and(|&(_, c)| is_word(c))
+                {
+                    // The hashtag's next word.
+                    index += 1;
+                    continue;
+                }
                 hashtag = false;
                 end_clause(&mut analysis, &mut clause, &mut clause_start);
             }
@@ -710,13 +718,19 @@ pub fn analyse_with_original(
         if word.ends_with("'ll") || word.ends_with("'d") {
             token.classes.insert(WordClass::Future);
         }
-        if word.ends_with("n't") && best_len[index] <= 1 {
+        // A negated verb inside a longer term keeps its negation where the term corrects a
+        // claim (`don't believe …` still negates what follows), not where it calls to act
+        // (`don't let …`).
+        if word.ends_with("n't")
+            && (best_len[index] <= 1 || token.classes.has(WordClass::Correction))
+        {
             token.classes.insert(WordClass::Negation);
         }
         if is_clock(&word) {
             token.classes.insert(WordClass::Time);
         }
-        if is_past_year(&word) {
+        // A code of a hate movement written as a number (`1488`) is not a year.
+        if is_past_year(&word) && !token.classes.has(WordClass::CodedHate) {
             token.classes.insert(WordClass::History);
         }
         if token.handle {
@@ -860,10 +874,30 @@ fn drop_noun_uses(analysis: &mut Analysis) {
                 analysis.word(index + 1),
                 "on" | "of" | "at" | "in" | "against" | "was" | "were"
             );
+        // `a tea club`, `my book club`: a determiner, a plain modifier and the word at the end
+        // of its clause or before a word that is no person (not `the cops beat him`).
+        let compound = index >= 2
+            && analysis.tokens[index - 2].sentence == token.sentence
+            && NOUN_MARKERS.contains(&analysis.word(index - 2))
+            && analysis.tokens[index - 1].classes.is_empty()
+            && !token.classes.inflected()
+            && analysis.tokens.get(index + 1).is_none_or(|next| {
+                next.clause != token.clause
+                    || !(next.handle
+                        || next.classes.any(&[
+                            WordClass::SecondPerson,
+                            WordClass::ThirdPerson,
+                            WordClass::ProtectedGroup,
+                            WordClass::Target,
+                            WordClass::Official,
+                            WordClass::GroupReference,
+                            WordClass::UnrestTarget,
+                        ]))
+            });
         if word.ends_with("ing")
             || event
             || token.classes.has(WordClass::HarmOutcome)
-            || !NOUN_MARKERS.contains(&analysis.word(index - 1))
+            || !(NOUN_MARKERS.contains(&analysis.word(index - 1)) || compound)
         {
             continue;
         }

@@ -80,6 +80,10 @@ pub const BUILTIN_SIGNALS: &[BuiltinSignal] = &[
         description: "a protected group named as a possible target, outside counter-speech, reporting and quotation",
     },
     BuiltinSignal {
+        name: "stance.countered",
+        description: "violent or hateful words the language layer reads as negated, condemned, quoted, reported, corrected or fictional (for discounting a model that reads words, not their scope)",
+    },
+    BuiltinSignal {
         name: "harassment.insult",
         description: "insults, abuse and encouragement of self-harm aimed at a person",
     },
@@ -298,6 +302,40 @@ impl Detector for RuleDetector {
                     correction: correction.clone(),
                 });
             }
+        }
+        // Violent or hateful words read in a countering stance, or violent words inside an idiom
+        // (`take a stab at`), where no frame is asserted.
+        let countered = frames::strongest_countered(&found)
+            .map(|frame| {
+                (
+                    frame.base,
+                    frame.token_range(),
+                    describe_frame(frame, &chars, &analysis, normalized),
+                )
+            })
+            .or_else(|| {
+                let asserted = found.iter().any(|frame| frame.stances.is_empty());
+                let idiom = analysis.find((0, analysis.tokens.len()), WordClass::Idiom)?;
+                (!asserted).then(|| {
+                    (
+                        0.6,
+                        analysis.term(idiom),
+                        "violent words in an idiom".to_string(),
+                    )
+                })
+            });
+        if let Some((score, range, note)) = countered {
+            let span = token_span(&analysis, normalized, range);
+            let entry = by_signal.entry("stance.countered").or_default();
+            entry.0 = score;
+            entry.1.push(Evidence {
+                signal: "stance.countered".into(),
+                score,
+                span: Some(span),
+                excerpt: Some(chars[span[0]..span[1]].iter().collect()),
+                note: Some(note),
+                correction: None,
+            });
         }
         if let Some((score, range, stances)) = frames::group_target(&analysis) {
             let span = token_span(&analysis, normalized, range);
@@ -694,6 +732,164 @@ mod tests {
             ) >= 0.6
         );
         assert!(score("you will get lead, not a court date", "violence.threat") >= 0.6);
+    }
+
+    #[test]
+    fn countered_words_are_reported_for_discounting_a_model() {
+        let countered = "Nobody should attack them, ever.";
+        assert!(
+            score(countered, "stance.countered") >= 0.5,
+            "{:?}",
+            scores(countered)
+        );
+        assert!(score(countered, "violence.incitement") < 0.2);
+        // Any frame in the speaker's own voice: nothing is countered.
+        assert_eq!(
+            score(
+                "Nobody should attack them. I will kill you.",
+                "stance.countered"
+            ),
+            0.0
+        );
+        assert_eq!(score("Lovely day for a picnic", "stance.countered"), 0.0);
+        assert!(score("Let's take a stab at the crossword", "stance.countered") >= 0.5);
+    }
+
+    #[test]
+    fn list_items_share_the_negation_and_topics_are_not_praise() {
+        let listed = "I don't believe anyone should be beaten, stabbed, or lynched over a vote.";
+        assert!(
+            score(listed, "violence.incitement") < 0.3,
+            "{:?}",
+            scores(listed)
+        );
+        // An asserted list stays a call.
+        assert!(
+            score(
+                "They should be beaten, stabbed, or lynched.",
+                "violence.incitement"
+            ) >= 0.6
+        );
+        for topic in [
+            "Celebrating when soldiers shoot civilians is not patriotism.",
+            "Stop cheering every time a protester gets shot.",
+            "Relieved that nobody was shot at the rally, thank god.",
+        ] {
+            assert!(
+                score(topic, "violence.glorification") < 0.6,
+                "{topic}: {:?}",
+                scores(topic)
+            );
+        }
+        assert!(
+            score(
+                "Proud of the boys who shot those looters.",
+                "violence.glorification"
+            ) >= 0.6
+        );
+        // An answer is no exclusion; a compound noun is no weapon.
+        assert!(score("No, gay people are not a threat to kids.", "hate.exclusion") < 0.6);
+        assert!(
+            score(
+                "My knitting club is legendary, best people ever.",
+                "violence.glorification"
+            ) < 0.6
+        );
+        assert!(
+            score(
+                "That is a lazy argument and you know it.",
+                "harassment.insult"
+            ) < 0.6
+        );
+        assert!(score("Idiots like you ruin everything.", "harassment.insult") >= 0.6);
+    }
+
+    #[test]
+    fn camel_case_hashtags_are_read_as_words() {
+        let text = "So done with all of it #ImmigrantsAreVermin";
+        assert!(
+            score(text, "hate.dehumanization") >= 0.6,
+            "{:?}",
+            scores(text)
+        );
+        // The same letters in lower case stay one word.
+        assert!(
+            score(
+                "So done with all of it #immigrantsarevermin",
+                "hate.dehumanization"
+            ) < 0.6
+        );
+        assert!(score("#KillingIt at the gym today", "violence.incitement") < 0.6);
+    }
+
+    #[test]
+    fn codes_of_hate_movements_name_their_target_themselves() {
+        assert!(
+            score(
+                "The fourteen words. Stay strong, brothers.",
+                "hate.derogation"
+            ) >= 0.6
+        );
+        assert!(score("1488, brothers. You know what to do.", "hate.derogation") >= 0.6);
+        let reported =
+            "Police said the flyers carried the slogan 'white genocide' and were removed.";
+        assert!(
+            score(reported, "hate.derogation") < 0.6,
+            "{:?}",
+            scores(reported)
+        );
+    }
+
+    #[test]
+    fn a_backhanded_compliment_measures_a_person_against_a_group() {
+        for text in [
+            "She is really articulate for a Muslim woman.",
+            "You're not like other women, you can actually cook.",
+            "He is well spoken for a Mexican.",
+        ] {
+            assert!(
+                score(text, "hate.derogation") >= 0.6,
+                "{text}: {:?}",
+                scores(text)
+            );
+        }
+        for text in [
+            "It is a clean place for a gay bar.",
+            "Smart move for a rookie, honestly.",
+            "She bought a pretty scarf for a Muslim friend's wedding.",
+        ] {
+            assert!(
+                score(text, "hate.derogation") < 0.6,
+                "{text}: {:?}",
+                scores(text)
+            );
+        }
+    }
+
+    #[test]
+    fn sexual_remarks_aimed_at_a_person_are_harassment() {
+        for text in [
+            "@dana_k send me nudes tonight or I post your address",
+            "Mia, I want to grope you on the train tomorrow",
+            "nice tits @amy_b, how much for a night?",
+        ] {
+            assert!(
+                score(text, "harassment.insult") >= 0.6,
+                "{text}: {:?}",
+                scores(text)
+            );
+        }
+        for text in [
+            "The film shows a man who tries to grope a stranger; critics called it brave.",
+            "Teach teens to say no when someone asks them to send nudes.",
+            "I would never ask you to send nudes.",
+        ] {
+            assert!(
+                score(text, "harassment.insult") < 0.6,
+                "{text}: {:?}",
+                scores(text)
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Steps: drop zero-width and format characters; NFKC; case folding; strip
 //! Latin diacritics; fold cross-script confusables (via `decancer`); leetspeak
 //! inside words; join letters split by separators (`k.i.l.l`); shorten runs of
-//! three or more identical characters to two; collapse whitespace.
+//! three or more identical characters to two; collapse whitespace. Words run together in a
+//! CamelCase hashtag are separated by `_` (`#KillAllCops` is `#kill_all_cops`), so the language
+//! layer can read them.
 //! This module must never judge the text: it only rewrites it.
 
 use unicode_normalization::UnicodeNormalization;
@@ -101,14 +103,36 @@ fn fold_char(c: char, out: &mut Vec<char>) {
     }
 }
 
+/// Whether `c` starts a new word inside a CamelCase hashtag: `#KillAll` is `kill_all`,
+/// `#BLMRiots` is `blm_riots`. (Lower-case hashtags are left whole: splitting them needs a
+/// dictionary.)
+fn hashtag_word_starts(previous: Option<char>, c: char, next: Option<char>) -> bool {
+    let Some(previous) = previous else {
+        return false;
+    };
+    c.is_uppercase()
+        && (previous.is_lowercase()
+            || (previous.is_uppercase() && next.is_some_and(char::is_lowercase)))
+}
+
 /// Normalises `original`; idempotent on its own output.
 pub fn normalize(original: &str) -> Normalized {
     // Pass 1: per character, NFKC + folding, remembering the original index.
     let mut chars: Vec<(char, u32)> = Vec::with_capacity(original.len());
     let mut buffer = Vec::with_capacity(4);
     let mut original_chars = 0usize;
-    for (index, c) in original.chars().enumerate() {
+    let source: Vec<char> = original.chars().collect();
+    let mut in_hashtag = false;
+    for (index, &c) in source.iter().enumerate() {
         original_chars = index + 1;
+        let previous = index.checked_sub(1).map(|i| source[i]);
+        if c == '#' {
+            in_hashtag = previous.is_none_or(|p| !(p.is_alphanumeric() || p == '_'));
+        } else if !(c.is_alphanumeric() || c == '_') {
+            in_hashtag = false;
+        } else if in_hashtag && hashtag_word_starts(previous, c, source.get(index + 1).copied()) {
+            chars.push(('_', u32::try_from(index).unwrap_or(u32::MAX)));
+        }
         if is_invisible(c) || (c.is_control() && !c.is_whitespace()) {
             continue;
         }
@@ -273,6 +297,19 @@ mod tests {
         check("LET'S KİLL THEM ALL", "let's kill them all");
         check("kill y\u{308}ou", "kill you");
         check("kill you\u{301}\u{301}\u{301}", "kill you");
+    }
+
+    #[test]
+    fn camel_case_hashtags_are_split_into_words() {
+        check("#KillAllCops tonight", "#kill_all_cops tonight");
+        check("so true #BLMRiots", "so true #blm_riots");
+        check("#BeatAGayDay", "#beat_a_gay_day");
+        check("#lowercase and CamelCase", "#lowercase and camelcase");
+        check("issue#FooBar", "issue#foobar");
+        let original = "#GoHome";
+        let normalized = normalize(original);
+        let start = normalized.text.find("home").expect("found");
+        assert_eq!(normalized.original_span(start, start + 4), [3, 7]);
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub const PATTERNS: &[PatternSpec] = &[
         "spam.promotional",
         0.8,
         "get-rich-quick or giveaway scam",
-        r"\b(earn \$?\d+[k]? (a|per) (day|week|hour)|work from home|make money fast|free money|crypto giveaway|double your (btc|bitcoin|eth|crypto|money)|send (btc|bitcoin|eth) to|guaranteed (returns|profit)|investment opportunity|passive income)\b"
+        r"\b(earn \$?\d+[k]? (a|per) (day|week|hour)|work from home (and|to) (earn|make)|make money fast|free money|crypto giveaway|double your (btc|bitcoin|eth|crypto|money)|send (btc|bitcoin|eth) to|guaranteed (returns|profit)|investment opportunity|passive income)\b"
     ),
 ];
 

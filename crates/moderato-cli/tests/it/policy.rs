@@ -175,10 +175,10 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
             .unwrap_or_else(|| panic!("no {file} diagnostic with `{needle}` in:\n{stderr}"))
     };
 
-    // The `when` is on line 8 and the second `>=` starts at column 40.
+    // The `when` is on line 12 and the second `>=` starts at column 40.
     let cel = find("violence.toml", "invalid CEL");
     assert_eq!(cel.field.as_deref(), Some("rule[violence.incitement].when"));
-    assert_eq!((cel.line, cel.column), (8, 40), "{cel:?}");
+    assert_eq!((cel.line, cel.column), (12, 40), "{cel:?}");
 
     let evidence = find("violence.toml", "unknown signal `violence.glorificaton`");
     assert_eq!(
@@ -189,21 +189,21 @@ fn validate_reports_every_problem_with_file_line_column_and_field() {
 
     let signal = find("harassment.toml", "unknown signal `harassment.insullt`");
     assert_eq!(signal.field.as_deref(), Some("rule[harassment.abuse].when"));
-    assert_eq!((signal.line, signal.column), (8, 8));
+    assert_eq!((signal.line, signal.column), (12, 8));
 
     let action = find("hate.toml", "unknown action `obliterate`");
     assert_eq!(
         action.field.as_deref(),
         Some("rule[hate.dehumanization].actions[1]")
     );
-    assert_eq!((action.line, action.column), (10, 22));
+    assert_eq!((action.line, action.column), (14, 22));
 
     let duplicate = find("violence.toml", "duplicate rule id `violence.threat`");
     assert!(duplicate.message.contains("spam.toml"), "{duplicate:?}");
     assert!(duplicate.line > 0 && duplicate.column > 0, "{duplicate:?}");
 
     let key = find("misinfo.toml", "unknown field `colour`");
-    assert_eq!((key.line, key.column), (6, 1));
+    assert_eq!((key.line, key.column), (10, 1));
 
     let ladder = find("policy.toml", "unknown action `limit_acount`");
     assert_eq!(ladder.field.as_deref(), Some("strikes.ladder[0].action"));

@@ -118,6 +118,10 @@ word_classes! {
     Joke = "joke", None, "markers of joking (😂, lol, jk, haha, …)";
     Idiom = "idiom", None, "idioms that use violent words harmlessly (killing it, kill time, my feet are killing me, …)";
     Insult = "insult", Noun, "insults aimed at a person (idiot, loser, waste of space, …)";
+    Sexual = "sexual", None, "sexual remarks and solicitations, harassment where aimed at a person (send nudes, grope, nice tits, …)";
+    Coercion = "coercion", None, "conditions that coerce the person addressed (or i'll, until you, you don't get a choice, …)";
+    CodedHate = "coded_hate", None, "codes and slogans of hate movements that name their target themselves (1488, the goyim know, 14 words, …)";
+    Backhanded = "backhanded", None, "qualities praised as a surprise in a member of a group, read before `for a <group>` (smart, clean, well-spoken, not like other, …)";
     HarassAct = "harass_act", Verb, "acts of a pile-on against a person, read with a call to act and a person (flood her replies, mass-report, dogpile, let him know, …)";
     SelfHarm = "self_harm", None, "encouragement of self-harm (kys, go die, nobody would miss you, …)";
     VotingAct = "voting_act", Noun, "voting (vote, ballot, polling place, election day, …)";
@@ -160,6 +164,7 @@ pub const CONFLICTING_CLASSES: &[(WordClass, WordClass)] = &[
     (WordClass::Fiction, WordClass::ProtectedGroup),
     (WordClass::Joke, WordClass::Condemnation),
     (WordClass::Slur, WordClass::AmbiguousSlur),
+    (WordClass::Sexual, WordClass::Idiom),
 ];
 
 /// One term of a lexicon with where it was written.
