@@ -1,10 +1,7 @@
 //! The workspace's layering, read from `cargo metadata` (issue 13 §6): the pure crates
-//! never pull in an async runtime, a database driver or a web framework, and only the
+//! never pull in an async runtime, a database driver or a web framework; the application layer
+//! (`moderato-service`) and the stream worker know no web framework or templates; and only the
 //! store talks to the database driver (and the testkit, which only tests use).
-//!
-//! Still to come with the application layer (issue 13 §1): the stream worker must depend on
-//! neither axum nor askama; it does today (it builds the server's state), so that rule is not
-//! asserted here yet.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
