@@ -434,14 +434,10 @@ impl Stance {
     }
 }
 
-/// The strongest frame (by its score before the stance) whose stance counters it, where no
-/// frame is asserted at full strength: the words of violence or hate are there, but the text
-/// denies, condemns, quotes or reports them. A learned model that reads words, not their
-/// scope, is discounted by it.
+/// The strongest frame (by its score before the stance) whose stance counters it: the words
+/// of violence or hate are there, but the text denies or condemns them. The caller reads it
+/// only where no frame is asserted.
 pub fn strongest_countered(frames: &[Frame]) -> Option<&Frame> {
-    if frames.iter().any(|frame| frame.stances.is_empty()) {
-        return None;
-    }
     frames
         .iter()
         .filter(|frame| frame.stances.iter().any(|stance| stance.counters()))

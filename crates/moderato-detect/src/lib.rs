@@ -81,7 +81,7 @@ pub const BUILTIN_SIGNALS: &[BuiltinSignal] = &[
     },
     BuiltinSignal {
         name: "stance.countered",
-        description: "violent or hateful words the language layer reads as negated, condemned, quoted, reported, corrected or fictional (for discounting a model that reads words, not their scope)",
+        description: "violent or hateful words the language layer reads as negated or condemned, or violent words in an idiom, where nothing is asserted (for discounting a model that reads words, not their scope)",
     },
     BuiltinSignal {
         name: "harassment.insult",
@@ -305,25 +305,27 @@ impl Detector for RuleDetector {
         }
         // Violent or hateful words read in a countering stance, or violent words inside an idiom
         // (`take a stab at`), where no frame is asserted.
-        let countered = frames::strongest_countered(&found)
-            .map(|frame| {
-                (
-                    frame.base,
-                    frame.token_range(),
-                    describe_frame(frame, &chars, &analysis, normalized),
-                )
+        let asserted = found.iter().any(|frame| frame.stances.is_empty());
+        let countered = (!asserted)
+            .then(|| {
+                frames::strongest_countered(&found)
+                    .map(|frame| {
+                        (
+                            frame.base,
+                            frame.token_range(),
+                            describe_frame(frame, &chars, &analysis, normalized),
+                        )
+                    })
+                    .or_else(|| {
+                        let idiom = analysis.find((0, analysis.tokens.len()), WordClass::Idiom)?;
+                        Some((
+                            0.6,
+                            analysis.term(idiom),
+                            "violent words in an idiom".to_string(),
+                        ))
+                    })
             })
-            .or_else(|| {
-                let asserted = found.iter().any(|frame| frame.stances.is_empty());
-                let idiom = analysis.find((0, analysis.tokens.len()), WordClass::Idiom)?;
-                (!asserted).then(|| {
-                    (
-                        0.6,
-                        analysis.term(idiom),
-                        "violent words in an idiom".to_string(),
-                    )
-                })
-            });
+            .flatten();
         if let Some((score, range, note)) = countered {
             let span = token_span(&analysis, normalized, range);
             let entry = by_signal.entry("stance.countered").or_default();

@@ -121,16 +121,19 @@ pub fn normalize(original: &str) -> Normalized {
     let mut chars: Vec<(char, u32)> = Vec::with_capacity(original.len());
     let mut buffer = Vec::with_capacity(4);
     let mut original_chars = 0usize;
-    let source: Vec<char> = original.chars().collect();
     let mut in_hashtag = false;
-    for (index, &c) in source.iter().enumerate() {
+    let mut last: Option<char> = None;
+    let mut source = original.chars().enumerate().peekable();
+    while let Some((index, c)) = source.next() {
         original_chars = index + 1;
-        let previous = index.checked_sub(1).map(|i| source[i]);
+        let previous = last.replace(c);
         if c == '#' {
             in_hashtag = previous.is_none_or(|p| !(p.is_alphanumeric() || p == '_'));
         } else if !(c.is_alphanumeric() || c == '_') {
             in_hashtag = false;
-        } else if in_hashtag && hashtag_word_starts(previous, c, source.get(index + 1).copied()) {
+        } else if in_hashtag
+            && hashtag_word_starts(previous, c, source.peek().map(|&(_, next)| next))
+        {
             chars.push(('_', u32::try_from(index).unwrap_or(u32::MAX)));
         }
         if is_invisible(c) || (c.is_control() && !c.is_whitespace()) {
