@@ -310,6 +310,40 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Whether a stance cue of `class` stands in the frame's sentence or the `before`/`after`
+    /// sentences around it, other than a reporting word in the frame's own slots (`journalists
+    /// who lie should be executed` is not a news report; a `final boss` target is a game) and
+    /// other than a cue denied by `no` or `without` (`shot in the street, no trial`).
+    fn cue_near(
+        &self,
+        head: usize,
+        class: C,
+        (before, after): (usize, usize),
+        slots: &[Slot],
+    ) -> bool {
+        let a = self.a;
+        let window = a.window(head, before, after);
+        (window.0..window.1).any(|i| {
+            a.tokens[i].classes.has(class)
+                && !(class == C::Reporting && (self.in_slots(i, slots) || self.called_on(i, head)))
+                && !(i > 0 && matches!(a.word(a.term(i).0.saturating_sub(1)), "no" | "without"))
+        })
+    }
+
+    fn in_slots(&self, i: usize, slots: &[Slot]) -> bool {
+        slots.iter().any(|slot| (slot.start..slot.end).contains(&i))
+    }
+
+    /// Whether the word at `i` is the subject of a call or obligation that governs `head` in the
+    /// same clause (`lying journalists should be hanged`).
+    fn called_on(&self, i: usize, head: usize) -> bool {
+        let a = self.a;
+        i < head
+            && a.clause_of(i) == a.clause_of(head)
+            && (i + 1..=head.min(i + 2))
+                .any(|j| a.tokens[j].classes.any(&[C::Obligation, C::CallToAct]))
+    }
+
     fn sentence_has(&self, head: usize, class: C, before: usize, after: usize) -> bool {
         self.a
             .find(self.a.window(head, before, after), class)
@@ -335,7 +369,7 @@ impl<'a> Context<'a> {
     }
 
     /// The stances of a frame with predicate `head`.
-    fn stances(&self, head: usize, kind: FrameKind) -> Vec<Stance> {
+    fn stances(&self, head: usize, kind: FrameKind, slots: &[Slot]) -> Vec<Stance> {
         let a = self.a;
         let mut stances = Vec::new();
         let civic = matches!(kind, FrameKind::Civic(_));
@@ -373,7 +407,7 @@ impl<'a> Context<'a> {
         // Counter-stance cues govern the frame's own sentence and its neighbours, not the
         // whole post (`Beat the landlord senseless.` is not condemned by a later tweet's
         // `senseless`; a threat at a referee is not a game because the match is named).
-        let near = |class: C| self.sentence_has(head, class, 1, 1);
+        let near = |class: C| self.cue_near(head, class, (1, 1), slots);
         if civic {
             if a.text_has(C::Correction) {
                 stances.push(Stance::Corrected);
@@ -384,7 +418,7 @@ impl<'a> Context<'a> {
         // Praise is the speaker's own voice, even beside the words of a news report.
         let praised = matches!(kind, FrameKind::Glorify)
             && a.tokens[head].classes.any(&[C::Praise, C::Deserve]);
-        if self.sentence_has(head, C::Reporting, 1, 1) && !praised {
+        if near(C::Reporting) && !praised {
             stances.push(Stance::Reported);
         }
         let question = a.questions[a.tokens[head].sentence as usize]
@@ -397,7 +431,19 @@ impl<'a> Context<'a> {
             kind,
             FrameKind::Threat | FrameKind::Incite | FrameKind::Glorify
         );
-        if (violent && (near(C::Fiction) || near(C::Sports))) || near(C::History) {
+        // Praise of an atrocity in the speaker's own voice is not history (`the massacre was
+        // the best thing that happened`); a story or a game stays fiction.
+        // A call is about what is to come: a date beside it is its model, not its setting
+        // (`let's make the hostel burn like it's 1992`).
+        let called = matches!(kind, FrameKind::Incite)
+            && slots.iter().any(|slot| {
+                slot.role == "call"
+                    && (a.tokens[slot.start].classes.has(C::Obligation)
+                        || CALL_OPENERS.contains(&a.word(slot.start)))
+            });
+        if (violent && (near(C::Fiction) || near(C::Sports)))
+            || (near(C::History) && !praised && !called)
+        {
             stances.push(Stance::Fictional);
         }
         if matches!(
@@ -472,7 +518,7 @@ impl Builder<'_, '_> {
         slots: Vec<Slot>,
         group_target: bool,
     ) {
-        let stances = self.cx.stances(head, kind);
+        let stances = self.cx.stances(head, kind, &slots);
         let score = stances
             .iter()
             .fold(base, |score, stance| score * factor(*stance));
@@ -517,7 +563,48 @@ pub fn find_frames(a: &Analysis) -> Vec<Frame> {
     insults(&mut builder);
     sexual(&mut builder);
     civic(&mut builder);
-    builder.frames
+    let mut frames = builder.frames;
+    arbitrate(a, &mut frames);
+    frames
+}
+
+/// The token a frame's act sits on: its `act`, `harm` or `violence` slot, else its head.
+fn act_token(frame: &Frame) -> usize {
+    frame
+        .slots
+        .iter()
+        .find(|slot| matches!(slot.role, "act" | "harm" | "violence"))
+        .map_or(frame.head, |slot| slot.start)
+}
+
+/// One reading per act. Where two frames read the same violence, the one that says what the
+/// speaker does with it wins:
+/// - a call is not praise: a GLORIFY frame whose violence stands in the sentence of an asserted
+///   INCITE frame (`Shoot the looters, they deserve it`) is the call's endorsement, not praise of
+///   violence that happened;
+/// - a promise is not a call: an INCITE frame whose act is the harm of an asserted THREAT frame
+///   (`we will hang you`) is the speaker's own commitment.
+fn arbitrate(a: &Analysis, frames: &mut Vec<Frame>) {
+    let asserted = |frame: &Frame, kind: FrameKind| frame.kind == kind && frame.stances.is_empty();
+    let call_sentences: Vec<u32> = frames
+        .iter()
+        .filter(|frame| asserted(frame, FrameKind::Incite))
+        .map(|frame| a.tokens[act_token(frame)].sentence)
+        .collect();
+    let threat_acts: Vec<usize> = frames
+        .iter()
+        .filter(|frame| asserted(frame, FrameKind::Threat))
+        .map(act_token)
+        .collect();
+    frames.retain(|frame| match frame.kind {
+        FrameKind::Glorify => frame
+            .slots
+            .iter()
+            .find(|slot| slot.role == "violence")
+            .is_none_or(|slot| !call_sentences.contains(&a.tokens[slot.start].sentence)),
+        FrameKind::Incite => !threat_acts.contains(&act_token(frame)),
+        _ => true,
+    });
 }
 
 fn is_group(cx: &Context<'_>, range: (usize, usize)) -> bool {
@@ -881,9 +968,33 @@ fn incitement(b: &mut Builder<'_, '_>) {
                 if outcome && target.is_none() {
                     continue;
                 }
+                // Violence already done is not called for (`whoever killed the mayor`, `the men
+                // who burned the offices`), unless an obligation, a passive or a question in the
+                // perfect makes it one (`should be shot`, `why hasn't anyone shot him yet`).
+                let called = cue.is_some_and(|c| {
+                    let (start, end) = a.term(c);
+                    !a.has(c, C::Obligation)
+                        && !(start..end).any(|j| {
+                            matches!(a.word(j), "has" | "hasn't" | "hasnt" | "have" | "haven't")
+                        })
+                });
+                // The act of a relative clause is what someone did (`must treat the soldier who
+                // burned her village`), whatever the call before it.
+                let relative = i > 0 && matches!(a.word(i - 1), "who" | "which" | "that");
+                if violent && (called || relative) && !passive && past_form(a.word(i)) {
+                    continue;
+                }
+                // A call the speaker makes to themself (`we'll`, `I'm going to`) is a promise:
+                // a threat, not incitement.
+                let promise = cue.is_some_and(|c| promises(a, c));
+                let (kind, call_role) = if promise {
+                    (FrameKind::Threat, "speaker")
+                } else {
+                    (FrameKind::Incite, "call")
+                };
                 let mut slots = vec![slot("act", a.term(i))];
                 if let Some(cue) = cue {
-                    slots.insert(0, slot("call", a.term(cue)));
+                    slots.insert(0, slot(call_role, a.term(cue)));
                 } else {
                     slots.insert(0, slot("call", (i, i + 1)));
                 }
@@ -891,7 +1002,7 @@ fn incitement(b: &mut Builder<'_, '_>) {
                 if let Some(target) = target {
                     slots.push(slot("target", target));
                 }
-                b.push(FrameKind::Incite, base, i, slots, group);
+                b.push(kind, base, i, slots, group);
                 done[clause_index] = true;
                 continue;
             }
@@ -1024,12 +1135,15 @@ fn glorification(b: &mut Builder<'_, '_>) {
             if let Some(target) = target {
                 slots.push(slot("target", target));
             }
-            // Without a target or perpetrator, praise beside violent words is only recorded (0.5).
-            let base = if target.is_some() || perpetrator.is_some() || a.has(praise, C::Deserve) {
-                0.85
-            } else {
-                0.5
-            };
+            // Without a target or perpetrator, praise beside violent words is only recorded (0.5);
+            // mass killing names its victims itself (`the massacre was the best thing`).
+            let mass = a.has(violence, C::Exterminate) || a.word(violence).starts_with("massacre");
+            let base =
+                if target.is_some() || perpetrator.is_some() || mass || a.has(praise, C::Deserve) {
+                    0.85
+                } else {
+                    0.5
+                };
             b.push(FrameKind::Glorify, base, praise, slots, group);
             continue;
         }
@@ -1150,7 +1264,15 @@ fn predicative(a: &Analysis, from: usize, to: usize) -> bool {
         .rev()
         .find(|&i| a.has(i, C::Link))
         .unwrap_or(from);
-    (from..to).all(|i| !THING_SUBJECTS.contains(&a.word(i)))
+    // `you should always take the trash out`, `did you make an animal cracker`: a modal or a
+    // verb of making and handling takes the word as its object, unless a link follows it
+    // (`you should be ashamed, idiot`).
+    let object = (from..to).any(|i| {
+        (a.tokens[i].classes.any(&[C::Obligation, C::Future]) && link <= i)
+            || OBJECT_VERBS.contains(&a.word(i))
+    });
+    !object
+        && (from..to).all(|i| !THING_SUBJECTS.contains(&a.word(i)))
         && (link..to).all(|i| {
             let word = a.word(i);
             let classes = a.tokens[i].classes;
@@ -1181,6 +1303,46 @@ fn governs(a: &Analysis, cue: usize, act: usize) -> bool {
             )
         });
     !(inference || other_predicate)
+}
+
+/// First words of calls that speak of what is to come (`let's`, `time to`, `someone should`), as
+/// opposed to the vocatives of the call lexicon (`soldiers`, `everyone`), which also name people
+/// in a story.
+const CALL_OPENERS: &[&str] = &[
+    "let's", "lets", "let", "time", "it's", "its", "it", "about", "now", "we", "someone",
+    "somebody", "go", "come", "rise", "join", "why", "y'all", "yall", "you",
+];
+
+/// Verbs of making and handling things: what follows them is their object, not a name for the
+/// person before them.
+const OBJECT_VERBS: &[&str] = &[
+    "make", "made", "take", "took", "eat", "ate", "buy", "bought", "cook", "cooked", "bring",
+    "brought", "throw", "threw", "clean", "cleaned", "feed", "fed", "use", "used", "carry",
+    "carried", "draw", "drew", "wear", "wore", "order", "ordered", "bake", "baked", "grab",
+    "grabbed", "sell", "sold", "pick", "picked", "empty", "emptied", "dump", "dumped",
+];
+
+/// Past forms of violent verbs that do not end in `-ed`.
+const IRREGULAR_PAST: &[&str] = &[
+    "shot", "ran", "burnt", "struck", "slit", "hung", "blew", "blown", "slew", "slain", "threw",
+    "thrown", "drove", "bled", "fought", "stuck", "beaten", "bit", "bitten", "cut", "did", "took",
+];
+
+/// Whether `word` is a past form of a verb (`killed`, `shot`): the act happened.
+fn past_form(word: &str) -> bool {
+    (word.len() > 4 && word.ends_with("ed")) || IRREGULAR_PAST.contains(&word)
+}
+
+/// Whether the call at `cue` is the speaker's own intent (`we'll`, `we're going to`, `I'll`):
+/// a promise of what the speaker will do.
+fn promises(a: &Analysis, cue: usize) -> bool {
+    let (start, end) = a.term(cue);
+    let words: Vec<&str> = (start..end).map(|j| a.word(j)).collect();
+    let first_person_future = matches!(
+        words.as_slice(),
+        ["we", "will"] | ["we'll"] | ["we're", "going", "to"] | ["we", "are", "going", "to"]
+    );
+    first_person_future || (a.has(cue, C::Future) && start > 0 && a.has(start - 1, C::FirstPerson))
 }
 
 /// Whether the act at `act` is done by the speaker to themself (`nearly killed myself`): it is
@@ -1722,7 +1884,7 @@ pub fn group_target(a: &Analysis) -> Option<(f64, (usize, usize), Vec<Stance>)> 
     let first = (0..a.tokens.len()).find(|&i| Context::named_group(a, i))?;
     let range = cx.group_at(first)?;
     let stances: Vec<Stance> = cx
-        .stances(first, FrameKind::Derogate)
+        .stances(first, FrameKind::Derogate, &[slot("group", range)])
         .into_iter()
         .filter(|stance| *stance != Stance::Negated)
         .collect();

@@ -874,12 +874,31 @@ fn drop_noun_uses(analysis: &mut Analysis) {
                 analysis.word(index + 1),
                 "on" | "of" | "at" | "in" | "against" | "was" | "were"
             );
-        // `a tea club`, `my book club`: a determiner, a plain modifier and the word at the end
-        // of its clause or before a word that is no person (not `the cops beat him`).
+        // `a tea club`, `my book club`, `a MAGA cap`: a determiner, a modifier that is no person,
+        // call or verb, and the word at the end of its clause or before a word that is no person
+        // (not `the cops beat him`).
         let compound = index >= 2
-            && analysis.tokens[index - 2].sentence == token.sentence
+            && analysis.tokens[index - 2].clause == token.clause
+            && analysis.tokens[index - 1].clause == token.clause
             && NOUN_MARKERS.contains(&analysis.word(index - 2))
-            && analysis.tokens[index - 1].classes.is_empty()
+            && !analysis.tokens[index - 1].classes.any(&[
+                WordClass::FirstPerson,
+                WordClass::SecondPerson,
+                WordClass::ThirdPerson,
+                WordClass::ProtectedGroup,
+                WordClass::GroupReference,
+                WordClass::Target,
+                WordClass::Official,
+                WordClass::Slur,
+                WordClass::UnrestTarget,
+                WordClass::Negation,
+                WordClass::CallToAct,
+                WordClass::Obligation,
+                WordClass::Future,
+                WordClass::Link,
+                WordClass::ViolentAct,
+                WordClass::LethalAct,
+            ])
             && !token.classes.inflected()
             && analysis.tokens.get(index + 1).is_none_or(|next| {
                 next.clause != token.clause

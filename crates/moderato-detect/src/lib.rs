@@ -806,6 +806,101 @@ mod tests {
         assert!(score("Idiots like you ruin everything.", "harassment.insult") >= 0.6);
     }
 
+    /// Asserts that each text scores at least (`true`) or under (`false`) 0.6 on `signal`.
+    fn expect_scores(signal: &str, cases: &[(&str, bool)]) {
+        for (text, high) in cases {
+            let got = score(text, signal);
+            assert_eq!(
+                got >= 0.6,
+                *high,
+                "{signal} on {text:?}: {:?}",
+                scores(text)
+            );
+        }
+    }
+
+    #[test]
+    fn one_reading_per_act() {
+        // A call is not praise; violence already done is not called for; a promise is a threat.
+        expect_scores(
+            "violence.incitement",
+            &[
+                (
+                    "Torch their offices tonight, heroes do what must be done.",
+                    true,
+                ),
+                ("Whoever stabbed the councillor deserves a medal.", false),
+                (
+                    "The novel asks a nurse to forgive the man who shot her brother.",
+                    false,
+                ),
+                ("We'll hang you from the bridge, Councillor.", false),
+                ("Why hasn't anyone stabbed that landlord yet?", true),
+            ],
+        );
+        expect_scores(
+            "violence.glorification",
+            &[
+                (
+                    "Torch their offices tonight, heroes do what must be done.",
+                    false,
+                ),
+                ("Whoever stabbed the councillor deserves a medal.", true),
+            ],
+        );
+        expect_scores(
+            "violence.threat",
+            &[("We'll hang you from the bridge, Councillor.", true)],
+        );
+    }
+
+    #[test]
+    fn stance_cues_count_in_their_place() {
+        // A reporting word that is the target, or a trial denied, makes no news report; a date
+        // beside a call is its model; praise of an atrocity in one's own voice is not history.
+        expect_scores(
+            "violence.incitement",
+            &[
+                ("Lying journalists should be hanged, every one.", true),
+                (
+                    "Drug dealers should be hanged in the square, no trial needed.",
+                    true,
+                ),
+                ("Time to burn their village like it was 1943.", true),
+                (
+                    "Our guild finally beat the raid boss, I stabbed him for the last hit.",
+                    false,
+                ),
+                (
+                    "Somebody has to buy a new election cap for the booth.",
+                    false,
+                ),
+            ],
+        );
+        expect_scores(
+            "violence.glorification",
+            &[
+                (
+                    "The 1994 massacre was the best thing that happened to that country.",
+                    true,
+                ),
+                (
+                    "The 1994 massacre killed thousands of civilians in a hundred days.",
+                    false,
+                ),
+            ],
+        );
+        // A modal or a verb of making takes the word as its object, not as a name for you.
+        expect_scores(
+            "harassment.insult",
+            &[
+                ("you should take the trash out before dinner", false),
+                ("did you make a pig roast for the party", false),
+                ("you will always be a pig, honestly", true),
+            ],
+        );
+    }
+
     #[test]
     fn camel_case_hashtags_are_read_as_words() {
         let text = "So done with all of it #ImmigrantsAreVermin";
