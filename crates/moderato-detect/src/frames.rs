@@ -207,7 +207,8 @@ impl<'a> Context<'a> {
     fn named_group(a: &Analysis, i: usize) -> bool {
         let classes = a.tokens[i].classes;
         classes.any(&[C::ProtectedGroup, C::Slur])
-            || (classes.has(C::GroupAdjective) && a.has(i + 1, C::PersonNoun))
+            || (classes.has(C::GroupAdjective)
+                && (a.has(i + 1, C::PersonNoun) || a.has(i + 1, C::Target)))
     }
 
     /// The token range of a protected-group reference at token `i`, if there is one.
@@ -232,7 +233,10 @@ impl<'a> Context<'a> {
             let pronoun = (start..end).any(|j| PLURAL_PRONOUNS.contains(&a.word(j)));
             return (!pronoun || self.group_named).then_some((start, end));
         }
-        if classes.has(C::GroupAdjective) && a.has(i + 1, C::PersonNoun) {
+        // `Muslim women`, `Jewish bankers`: a group adjective before a person or a role.
+        if classes.has(C::GroupAdjective)
+            && (a.has(i + 1, C::PersonNoun) || a.has(i + 1, C::Target))
+        {
             return Some((i, a.term(i + 1).1));
         }
         if self.group_named && PLURAL_PRONOUNS.contains(&a.word(i)) {
@@ -1389,7 +1393,18 @@ fn hate(b: &mut Builder<'_, '_>) {
                 .or_else(|| {
                     (after.0..(group.1 + 4).min(clause.1)).find(|&j| a.has(j, C::DehumanisingVerb))
                 })
-                .or_else(|| (i > clause.0 && a.has(i - 1, C::Dehumanising)).then(|| i - 1));
+                .or_else(|| (i > clause.0 && a.has(i - 1, C::Dehumanising)).then(|| i - 1))
+                .or_else(|| {
+                    // `Jewish bankers 🐍🐙`: an emoji after the noun phrase is its predicate.
+                    (group.1..(group.1 + 3).min(clause.1)).find(|&j| {
+                        a.has(j, C::Dehumanising)
+                            && !a.word(j).chars().any(char::is_alphanumeric)
+                            && (group.1..j).all(|k| {
+                                (a.tokens[k].classes.is_empty() || a.has(k, C::Target))
+                                    && a.word(k).chars().all(char::is_alphabetic)
+                            })
+                    })
+                });
             if let Some(found) = found {
                 seen_clause[clause_index][0] = true;
                 b.push(

@@ -902,6 +902,46 @@ mod tests {
     }
 
     #[test]
+    fn emoji_predicates_inflected_count_claims_and_countered_codes() {
+        // An emoji after a group's noun phrase is its predicate; not after a word with a class.
+        expect_scores(
+            "hate.dehumanization",
+            &[
+                ("Somali landlords 🐀🐀 everywhere now", true),
+                ("Somali food at the market today 😋", false),
+            ],
+        );
+        // Claims about the count are matched in every form of their verb.
+        expect_scores(
+            "misinfo.civic",
+            &[
+                (
+                    "The county machines deleted votes overnight, your ballot is gone.",
+                    true,
+                ),
+                (
+                    "Poll workers never see who you voted for; the ballot is secret.",
+                    false,
+                ),
+            ],
+        );
+        // A movement's slogan named as a conspiracy theory is counter-speech.
+        expect_scores(
+            "hate.derogation",
+            &[
+                (
+                    "The great replacement is happening in every town, wake up.",
+                    true,
+                ),
+                (
+                    "The great replacement is a conspiracy theory that has inspired killers.",
+                    false,
+                ),
+            ],
+        );
+    }
+
+    #[test]
     fn camel_case_hashtags_are_read_as_words() {
         let text = "So done with all of it #ImmigrantsAreVermin";
         assert!(

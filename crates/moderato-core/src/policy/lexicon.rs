@@ -134,7 +134,7 @@ word_classes! {
     CivicEligibility = "civic_eligibility", None, "false conditions of eligibility (unpaid parking tickets, child support, …)";
     CivicDenial = "civic_denial", None, "denial of the vote (can't vote, will be turned away, ballot rejected, …)";
     CivicPenalty = "civic_penalty", None, "invented penalties or checks at the polls (ICE agents, warrant checks, arrested, …)";
-    CivicCount = "civic_count", None, "delegitimising claims about the count (counted twice, thrown away, flipped, …)";
+    CivicCount = "civic_count", Verb, "delegitimising claims about the count (counted twice, thrown away, flipped, …)";
     Correction = "correction", None, "cues that a claim is being corrected (myth, false, hoax, fact check, …)";
 }
 
