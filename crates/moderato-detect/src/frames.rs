@@ -356,11 +356,20 @@ impl<'a> Context<'a> {
 
     /// Whether a condemnation cue stands in the frame's sentence or a neighbour, other than a
     /// word that completes the act itself (`beat him senseless`).
-    fn condemned(&self, head: usize) -> bool {
+    /// An insult is not condemned by a condemnation aimed at the person insulted (`your mother
+    /// should be ashamed of you`): that is more of the abuse.
+    fn condemned(&self, head: usize, kind: FrameKind) -> bool {
         let a = self.a;
         let clause = a.clause_of(head);
+        let n = a.tokens.len();
         a.all_of(a.window(head, 1, 1), C::Condemnation)
-            .any(|cue| !(cue > head && cue < clause.1 && cue <= head + 4))
+            .filter(|&cue| !(cue > head && cue < clause.1 && cue <= head + 4))
+            .any(|cue| {
+                !(matches!(kind, FrameKind::Insult)
+                    && (a.has(cue, C::Insult)
+                        || (a.term(cue).1..(a.term(cue).1 + 3).min(n))
+                            .any(|j| a.has(j, C::SecondPerson))))
+            })
     }
 
     /// Whether the quotation cue at `cue` reports someone's speech: not an imperative opening
@@ -416,7 +425,7 @@ impl<'a> Context<'a> {
             if a.text_has(C::Correction) {
                 stances.push(Stance::Corrected);
             }
-        } else if self.condemned(head) {
+        } else if self.condemned(head, kind) {
             stances.push(Stance::Condemned);
         }
         // Praise is the speaker's own voice, even beside the words of a news report.
@@ -522,7 +531,11 @@ impl Builder<'_, '_> {
         slots: Vec<Slot>,
         group_target: bool,
     ) {
-        let stances = self.cx.stances(head, kind, &slots);
+        let mut stances = self.cx.stances(head, kind, &slots);
+        // Laughter beside heavy abuse mocks; it does not make it a joke between friends.
+        if matches!(kind, FrameKind::Insult) && base >= 0.8 {
+            stances.retain(|stance| *stance != Stance::Jocular);
+        }
         let score = stances
             .iter()
             .fold(base, |score, stance| score * factor(*stance));
@@ -1724,7 +1737,11 @@ fn insults(b: &mut Builder<'_, '_>) {
                     | "such"
                     | "pathetic"
                     | "stupid"
-            )
+            ) || (second_person
+                && matches!(
+                    a.word(j),
+                    "so" | "literally" | "genuinely" | "truly" | "biggest"
+                ))
         });
         // Distinct insulting terms in the sentence: one mild word is not yet abuse.
         let mut terms = 0;

@@ -942,6 +942,32 @@ mod tests {
     }
 
     #[test]
+    fn mocking_laughter_and_shame_aimed_at_you_are_more_abuse() {
+        expect_scores(
+            "harassment.insult",
+            &[
+                (
+                    "haha @rowan_k ur literally so useless, genuinely embarrassing 😂",
+                    true,
+                ),
+                (
+                    "you're a spineless hack and your boss should be ashamed of you",
+                    true,
+                ),
+                ("lol you idiot 😂 see you at practice", false),
+                (
+                    "Calling him a worthless hack is cruel and you should be ashamed.",
+                    false,
+                ),
+            ],
+        );
+        expect_scores(
+            "harassment.insult",
+            &[("@pim_writes go starve urself, nobody will notice", true)],
+        );
+    }
+
+    #[test]
     fn camel_case_hashtags_are_read_as_words() {
         let text = "So done with all of it #ImmigrantsAreVermin";
         assert!(
