@@ -867,6 +867,7 @@ mod tests {
                     true,
                 ),
                 ("Time to burn their village like it was 1943.", true),
+                ("Comrades, the landlords are legitimate targets now.", true),
                 (
                     "Our guild finally beat the raid boss, I stabbed him for the last hit.",
                     false,
