@@ -579,6 +579,7 @@ pub fn find_frames(a: &Analysis) -> Vec<Frame> {
     backhanded(&mut builder);
     insults(&mut builder);
     sexual(&mut builder);
+    surveillance(&mut builder);
     civic(&mut builder);
     let mut frames = builder.frames;
     arbitrate(a, &mut frames);
@@ -1662,6 +1663,57 @@ fn sexual(b: &mut Builder<'_, '_>) {
             false,
         );
     }
+}
+
+/// INTIMIDATION, read as an insult frame: the speaker (`I`, `me`, `my` in the sentence or the
+/// next) tells a person addressed or named that they are watched, followed or found (`I know which gym you go to and what time`, `made a new
+/// account since you blocked the last one`). Two such terms in the sentence and the ones beside
+/// it, or one beside a condition, a time, a veiled threat or a hint of one, make it harassment;
+/// one alone is only recorded.
+fn surveillance(b: &mut Builder<'_, '_>) {
+    let a = b.cx.a;
+    if !a.text_has(C::Surveillance) {
+        return;
+    }
+    let Some(first) = (0..a.tokens.len()).find(|&i| a.has(i, C::Surveillance)) else {
+        return;
+    };
+    let window = a.window(first, 0, 1);
+    let terms: Vec<usize> = (window.0..window.1)
+        .filter(|&i| a.has(i, C::Surveillance) && a.tokens[i].term_start == i)
+        .collect();
+    let person = (window.0..window.1).find(|&j| {
+        let t = &a.tokens[j];
+        t.classes.has(C::SecondPerson) || t.mention() || t.name || t.reply
+    });
+    let Some(person) = person else { return };
+    // The speaker says it (`I`, `me`, `my`): `your polling place depends on your address` is
+    // information, not watching.
+    let speaker = (window.0..window.1)
+        .any(|j| a.has(j, C::FirstPerson) || matches!(a.word(j), "me" | "my" | "i've" | "ive"));
+    if !speaker {
+        return;
+    }
+    let pressed = (window.0..window.1).any(|j| {
+        a.tokens[j]
+            .classes
+            .any(&[C::Coercion, C::ThreatHint, C::VeiledThreat, C::Time])
+    });
+    let base = if terms.len() >= 2 || pressed {
+        0.75
+    } else {
+        0.5
+    };
+    b.push(
+        FrameKind::Insult,
+        base,
+        first,
+        vec![
+            slot("addressee", a.term(person)),
+            slot("intimidation", a.term(first)),
+        ],
+        false,
+    );
 }
 
 fn insults(b: &mut Builder<'_, '_>) {

@@ -182,7 +182,13 @@ pub struct Lexicon {
     separable: HashMap<u64, Vec<(String, ClassSet)>>,
     max_words: usize,
     civic: BTreeMap<WordClass, CivicCategory>,
+    /// One-word slurs and insults in every form, for reading words written with a letter masked
+    /// (`f*ggot`, `r*tards`): a `*` stands for one letter.
+    maskable: Vec<(Vec<char>, ClassSet)>,
 }
+
+/// Classes whose words are commonly written with a letter masked.
+const MASKABLE: &[WordClass] = &[WordClass::Slur, WordClass::AmbiguousSlur, WordClass::Insult];
 
 impl Lexicon {
     /// Compiles a pack's lexicons (terms are normalised like text, then inflected by class).
@@ -192,6 +198,7 @@ impl Lexicon {
             separable: HashMap::new(),
             max_words: 1,
             civic: lexicons.civic.clone(),
+            maskable: Vec::new(),
         };
         for (class, terms) in &lexicons.classes {
             for term in terms {
@@ -213,6 +220,26 @@ impl Lexicon {
     }
 
     /// Adds a term and, as its class asks, its inflected forms.
+    /// The classes of a word written with letters masked by `*` (`sp*cs`): the classes of every
+    /// maskable word of the same length that agrees on each letter written. At least two letters
+    /// must be written, so that `***` or `f**` match nothing.
+    fn masked(&self, word: &str) -> Option<ClassSet> {
+        let chars: Vec<char> = word.chars().collect();
+        let written = chars.iter().filter(|c| **c != '*').count();
+        if !chars.contains(&'*') || written < 2 || chars.len() < 3 {
+            return None;
+        }
+        let mut found: Option<ClassSet> = None;
+        for (term, classes) in &self.maskable {
+            if term.len() == chars.len()
+                && term.iter().zip(&chars).all(|(t, c)| *c == '*' || t == c)
+            {
+                found = Some(found.unwrap_or_default().union(*classes));
+            }
+        }
+        found
+    }
+
     fn add_inflected(&mut self, words: &[String], class: WordClass) {
         self.add(words, class, false);
         let (index, forms) = match class.inflection() {
@@ -243,6 +270,11 @@ impl Lexicon {
     }
 
     fn add(&mut self, words: &[String], class: WordClass, inflected: bool) {
+        if words.len() == 1 && MASKABLE.contains(&class) {
+            let mut classes = ClassSet::default();
+            classes.insert(class);
+            self.maskable.push((words[0].chars().collect(), classes));
+        }
         let hash = words
             .iter()
             .fold(FNV_OFFSET, |hash, word| hash_word(hash, word));
@@ -435,16 +467,23 @@ pub fn tokenize(text: &str) -> Analysis {
             index += 1;
             while index < chars.len() {
                 let (_, c) = chars[index];
-                let joins = matches!(c, '\'' | '-' | ':' | '.')
-                    && index > 0
-                    && is_word(chars[index - 1].1)
-                    && chars.get(index + 1).is_some_and(|&(_, next)| {
-                        if matches!(c, ':' | '.') {
-                            chars[index - 1].1.is_ascii_digit() && next.is_ascii_digit()
-                        } else {
-                            is_word(next)
-                        }
-                    });
+                // A masked letter joins too (`f*ggot`, `f**got`): a run of `*` with letters on
+                // both sides.
+                let masked = c == '*' && {
+                    let after = chars[index..].iter().position(|&(_, c)| c != '*');
+                    after.is_some_and(|k| is_word(chars[index + k].1))
+                };
+                let joins = masked
+                    || matches!(c, '\'' | '-' | ':' | '.')
+                        && index > 0
+                        && is_word(chars[index - 1].1)
+                        && chars.get(index + 1).is_some_and(|&(_, next)| {
+                            if matches!(c, ':' | '.') {
+                                chars[index - 1].1.is_ascii_digit() && next.is_ascii_digit()
+                            } else {
+                                is_word(next)
+                            }
+                        });
                 // Inside a hashtag `_` separates words (`#kill_all_cops`, see the normaliser).
                 if (is_word(c) && !(hashtag && c == '_')) || joins {
                     index += 1;
@@ -665,6 +704,20 @@ pub fn analyse_with_original(
                     shorter[covered] = shorter[covered].union(classes);
                 }
             }
+        }
+    }
+    // Words written with a letter masked, where no term matched.
+    for (index, best) in best_len.iter_mut().enumerate() {
+        if *best > 0 {
+            continue;
+        }
+        let token = &analysis.tokens[index];
+        if let Some(classes) = lexicon.masked(&analysis.text[token.start..token.end]) {
+            let slot = &mut analysis.tokens[index];
+            slot.classes = classes;
+            slot.term_start = index;
+            slot.term_end = index + 1;
+            *best = 1;
         }
     }
     // Separable violent verbs: the verb and its particle around the object.

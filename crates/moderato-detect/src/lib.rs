@@ -969,6 +969,47 @@ mod tests {
     }
 
     #[test]
+    fn masked_letters_and_watching_a_person() {
+        // A `*` stands for one letter of a slur or an insult; at least two letters are written.
+        expect_scores(
+            "hate.derogation",
+            &[
+                ("Whole estate is full of p*kis now, ruined.", true),
+                ("what the f*** is this weather", false),
+            ],
+        );
+        expect_scores("harassment.insult", &[("you absolute m*ron", true)]);
+        // Watching, following and finding a person, said by the speaker: two terms, or one
+        // beside a time or a condition; information about addresses is not watching.
+        expect_scores(
+            "harassment.insult",
+            &[
+                (
+                    "I know which bus you take, Lena, and what time you leave work.",
+                    true,
+                ),
+                (
+                    "New account, since you blocked me. I can still see every post, Omar.",
+                    true,
+                ),
+                ("you blocked me lol fair enough", false),
+                (
+                    "Your polling place depends on your address; check it this week.",
+                    false,
+                ),
+            ],
+        );
+        // A bounty on whoever does violence is a call.
+        expect_scores(
+            "violence.incitement",
+            &[(
+                "A hundred quid to anybody who beats up the landlord on Fore Street.",
+                true,
+            )],
+        );
+    }
+
+    #[test]
     fn camel_case_hashtags_are_read_as_words() {
         let text = "So done with all of it #ImmigrantsAreVermin";
         assert!(

@@ -120,6 +120,7 @@ word_classes! {
     Insult = "insult", Noun, "insults aimed at a person (idiot, loser, waste of space, …)";
     Sexual = "sexual", None, "sexual remarks and solicitations, harassment where aimed at a person (send nudes, grope, nice tits, …)";
     Coercion = "coercion", None, "conditions that coerce the person addressed (or i'll, until you, you don't get a choice, …)";
+    Surveillance = "surveillance", None, "watching, following and knowing a person's whereabouts and accounts (followed you home, your address, new account, every place you, …): intimidation where the speaker says it of a person";
     CodedHate = "coded_hate", None, "codes and slogans of hate movements that name their target themselves (1488, the goyim know, 14 words, …)";
     Backhanded = "backhanded", None, "qualities praised as a surprise in a member of a group, read before `for a <group>` (smart, clean, well-spoken, not like other, …)";
     HarassAct = "harass_act", Verb, "acts of a pile-on against a person, read with a call to act and a person (flood her replies, mass-report, dogpile, let him know, …)";
