@@ -329,9 +329,18 @@ impl<'a> Context<'a> {
         let window = a.window(head, before, after);
         (window.0..window.1).any(|i| {
             a.tokens[i].classes.has(class)
-                && !(class == C::Reporting && (self.in_slots(i, slots) || self.called_on(i, head)))
+                && !(class == C::Reporting
+                    && (self.in_slots(i, slots) || self.called_on(i, head) || self.foretold(i)))
                 && !(i > 0 && matches!(a.word(a.term(i).0.saturating_sub(1)), "no" | "without"))
         })
+    }
+
+    /// Whether the word at `i` is foretold rather than reported: a future marker before it in its
+    /// clause (`you'll be fined and charged with fraud` is a prediction, not news).
+    fn foretold(&self, i: usize) -> bool {
+        let a = self.a;
+        let clause = a.clause_of(i);
+        (clause.0.max(i.saturating_sub(6))..i).any(|j| a.has(j, C::Future))
     }
 
     fn in_slots(&self, i: usize, slots: &[Slot]) -> bool {
@@ -1899,11 +1908,29 @@ fn civic(b: &mut Builder<'_, '_>) {
     for s in 0..a.sentences.len() {
         let sentence = a.sentences[s];
         let window = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 0, 1);
+        let found = |class: C| (sentence.0..sentence.1).find(|&i| a.has(i, class));
         let voting = a
             .find(window, C::VotingAct)
             .or_else(|| a.find(window, C::CivicDenial));
-        let Some(voting) = voting else { continue };
-        let found = |class: C| (sentence.0..sentence.1).find(|&i| a.has(i, class));
+        let Some(voting) = voting else {
+            // A claim about the count may follow the sentence that names the voting act
+            // (`Voting machines are online. Every machine is rigged.`).
+            let before = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 1, 0);
+            if let (Some(voting), Some(term)) = (a.find(before, C::VotingAct), found(C::CivicCount))
+            {
+                b.push(
+                    FrameKind::Civic(C::CivicCount),
+                    0.75,
+                    term,
+                    vec![
+                        slot("voting", a.term(voting)),
+                        slot("condition", a.term(term)),
+                    ],
+                    false,
+                );
+            }
+            continue;
+        };
         let mut push = |category: C, term: usize, base: f64| {
             b.push(
                 FrameKind::Civic(category),

@@ -999,6 +999,25 @@ mod tests {
                 ),
             ],
         );
+        // A penalty foretold for voting is a false claim, not news; the voting machine may be
+        // named in the sentence before the claim about the count.
+        expect_scores(
+            "misinfo.civic",
+            &[
+                (
+                    "Vote with an old address and you'll be charged with fraud and fined.",
+                    true,
+                ),
+                (
+                    "Voting machines run on the internet now. Every single one is rigged.",
+                    true,
+                ),
+                (
+                    "People with felony convictions regain voting rights after their sentence.",
+                    false,
+                ),
+            ],
+        );
         // A bounty on whoever does violence is a call.
         expect_scores(
             "violence.incitement",
