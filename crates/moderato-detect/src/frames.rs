@@ -348,9 +348,19 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the word at `i` is the subject of a call or obligation that governs `head` in the
-    /// same clause (`lying journalists should be hanged`).
+    /// same clause (`lying journalists should be hanged`), or the act a call asks for (`let's all
+    /// report him`).
     fn called_on(&self, i: usize, head: usize) -> bool {
         let a = self.a;
+        // `let's all report him`: the reporting word is the act called for.
+        if (i.saturating_sub(3)..i).any(|j| {
+            matches!(
+                a.word(j),
+                "let's" | "lets" | "let" | "go" | "please" | "y'all" | "yall"
+            )
+        }) {
+            return true;
+        }
         i < head
             && a.clause_of(i) == a.clause_of(head)
             && (i + 1..=head.min(i + 2))
@@ -1886,7 +1896,13 @@ fn pile_on(b: &mut Builder<'_, '_>) {
             "dox" | "doxx" | "harass" | "bully" | "dogpile" | "brigade" | "mass" | "mass-report"
         ) || a.word(i).starts_with("mass-")
             || a.word(i).starts_with("dox");
-        if !(insulted || abusive_act) {
+        // Two acts of a campaign together (`spam her mentions until she deletes her account`,
+        // `report and mass-DM him`) are organised harassment without an insult.
+        let campaign = (window.0..window.1)
+            .filter(|&j| a.tokens[j].term_start == j && a.has(j, C::HarassAct))
+            .count()
+            >= 2;
+        if !(insulted || abusive_act || campaign) {
             continue;
         }
         b.push(

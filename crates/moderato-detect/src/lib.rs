@@ -1018,6 +1018,25 @@ mod tests {
                 ),
             ],
         );
+        // Two acts of a campaign against a person are a pile-on without an insult; a reporting
+        // word a call asks for is no news report.
+        expect_scores(
+            "harassment.insult",
+            &[
+                (
+                    "Everyone go mass-tag @lina.bakes and spam her mentions till she quits.",
+                    true,
+                ),
+                (
+                    "Let's all report and mass-DM @keiran_p until he deletes his account.",
+                    true,
+                ),
+                (
+                    "Please report spam accounts to the mods, thanks everyone.",
+                    false,
+                ),
+            ],
+        );
         // A bounty on whoever does violence is a call.
         expect_scores(
             "violence.incitement",
