@@ -1773,10 +1773,23 @@ fn insults(b: &mut Builder<'_, '_>) {
             continue;
         }
         let clause = a.clause_of(i);
-        let end = a.term(i).1;
+        let mut end = a.term(i).1;
         let sentence = a.sentence_of(i);
-        if token.name && !(end..(end + 3).min(clause.1)).any(|j| a.has(j, C::Link)) {
-            continue;
+        if token.name {
+            // A full name (`Lucy Tran`) and a short phrase of where the person is from (`from
+            // the choir`) stand between the name and what is said of it.
+            while end < clause.1 && a.tokens[end].name && end - i < 3 {
+                end += 1;
+            }
+            if end < clause.1 && a.word(end) == "from" {
+                if let Some(link) = (end + 1..(end + 5).min(clause.1)).find(|&j| a.has(j, C::Link))
+                {
+                    end = link;
+                }
+            }
+            if !(end..(end + 3).min(clause.1)).any(|j| a.has(j, C::Link)) {
+                continue;
+            }
         }
         let insulting = |j: usize| a.tokens[j].classes.any(&[C::Insult, C::Slur]);
         let insult = if last_reply && !second_person && !spoken_of {

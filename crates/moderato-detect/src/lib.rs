@@ -1037,6 +1037,17 @@ mod tests {
                 ),
             ],
         );
+        // A full name and where the person is from may stand between the name and the insult.
+        expect_scores(
+            "harassment.insult",
+            &[
+                (
+                    "Dara Quinn from the bakery is a lying, two-faced snake.",
+                    true,
+                ),
+                ("Dara Quinn from the bakery is a genius with bread.", false),
+            ],
+        );
         // A bounty on whoever does violence is a call.
         expect_scores(
             "violence.incitement",
