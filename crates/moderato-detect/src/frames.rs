@@ -1781,11 +1781,11 @@ fn insults(b: &mut Builder<'_, '_>) {
             while end < clause.1 && a.tokens[end].name && end - i < 3 {
                 end += 1;
             }
-            if end < clause.1 && a.word(end) == "from" {
-                if let Some(link) = (end + 1..(end + 5).min(clause.1)).find(|&j| a.has(j, C::Link))
-                {
-                    end = link;
-                }
+            if end < clause.1
+                && a.word(end) == "from"
+                && let Some(link) = (end + 1..(end + 5).min(clause.1)).find(|&j| a.has(j, C::Link))
+            {
+                end = link;
             }
             if !(end..(end + 3).min(clause.1)).any(|j| a.has(j, C::Link)) {
                 continue;
