@@ -331,7 +331,7 @@ impl<'a> Context<'a> {
             a.tokens[i].classes.has(class)
                 && !(class == C::Reporting
                     && (self.in_slots(i, slots) || self.called_on(i, head) || self.foretold(i)))
-                && !(i > 0 && matches!(a.word(a.term(i).0.saturating_sub(1)), "no" | "without"))
+                && !(a.term(i).0 > 0 && matches!(a.word(a.term(i).0 - 1), "no" | "without"))
         })
     }
 
@@ -340,7 +340,10 @@ impl<'a> Context<'a> {
     fn foretold(&self, i: usize) -> bool {
         let a = self.a;
         let clause = a.clause_of(i);
-        (clause.0.max(i.saturating_sub(6))..i).any(|j| a.has(j, C::Future))
+        (clause.0.max(i.saturating_sub(6))..i).any(|j| {
+            let word = a.word(j);
+            matches!(word, "will" | "gonna" | "shall") || word.ends_with("'ll")
+        })
     }
 
     fn in_slots(&self, i: usize, slots: &[Slot]) -> bool {
@@ -353,10 +356,11 @@ impl<'a> Context<'a> {
     fn called_on(&self, i: usize, head: usize) -> bool {
         let a = self.a;
         // `let's all report him`: the reporting word is the act called for.
-        if (i.saturating_sub(3)..i).any(|j| {
+        let clause = a.clause_of(i);
+        if (clause.0.max(i.saturating_sub(3))..i).any(|j| {
             matches!(
                 a.word(j),
-                "let's" | "lets" | "let" | "go" | "please" | "y'all" | "yall"
+                "let's" | "lets" | "let" | "please" | "y'all" | "yall"
             )
         }) {
             return true;
@@ -617,15 +621,17 @@ fn act_token(frame: &Frame) -> usize {
 /// One reading per act. Where two frames read the same violence, the one that says what the
 /// speaker does with it wins:
 /// - a call is not praise: a GLORIFY frame whose violence stands in the sentence of an asserted
-///   INCITE frame (`Shoot the looters, they deserve it`) is the call's endorsement, not praise of
-///   violence that happened;
+///   INCITE frame of 0.6 or more (`Shoot the looters, they deserve it`) is the call's
+///   endorsement, not praise of violence that happened;
 /// - a promise is not a call: an INCITE frame whose act is the harm of an asserted THREAT frame
 ///   (`we will hang you`) is the speaker's own commitment.
 fn arbitrate(a: &Analysis, frames: &mut Vec<Frame>) {
     let asserted = |frame: &Frame, kind: FrameKind| frame.kind == kind && frame.stances.is_empty();
+    // Only a call read in full (0.6 or more) speaks for its sentence: a call with no target
+    // does not silence praise beside it.
     let call_sentences: Vec<u32> = frames
         .iter()
-        .filter(|frame| asserted(frame, FrameKind::Incite))
+        .filter(|frame| asserted(frame, FrameKind::Incite) && frame.score >= 0.6)
         .map(|frame| a.tokens[act_token(frame)].sentence)
         .collect();
     let threat_acts: Vec<usize> = frames
@@ -1360,14 +1366,17 @@ const OBJECT_VERBS: &[&str] = &[
 ];
 
 /// Past forms of violent verbs that do not end in `-ed`.
+/// Forms that are also present tense (`cut`, `slit`, `hit`, `beat`) are left out.
 const IRREGULAR_PAST: &[&str] = &[
-    "shot", "ran", "burnt", "struck", "slit", "hung", "blew", "blown", "slew", "slain", "threw",
-    "thrown", "drove", "bled", "fought", "stuck", "beaten", "bit", "bitten", "cut", "did", "took",
+    "shot", "ran", "burnt", "struck", "hung", "blew", "blown", "slew", "slain", "threw", "thrown",
+    "drove", "bled", "fought", "stuck", "beaten", "bitten", "did", "took",
 ];
 
-/// Whether `word` is a past form of a verb (`killed`, `shot`): the act happened.
+/// Whether `word` is a past form of a verb (`killed`, `shot`): the act happened. `-eed` verbs
+/// (`bleed`, `feed`) are present tense.
 fn past_form(word: &str) -> bool {
-    (word.len() > 4 && word.ends_with("ed")) || IRREGULAR_PAST.contains(&word)
+    (word.len() > 5 && word.ends_with("ed") && !word.ends_with("eed"))
+        || IRREGULAR_PAST.contains(&word)
 }
 
 /// Whether the call at `cue` is the speaker's own intent (`we'll`, `we're going to`, `I'll`):
@@ -1685,54 +1694,58 @@ fn sexual(b: &mut Builder<'_, '_>) {
 }
 
 /// INTIMIDATION, read as an insult frame: the speaker (`I`, `me`, `my` in the sentence or the
-/// next) tells a person addressed or named that they are watched, followed or found (`I know which gym you go to and what time`, `made a new
-/// account since you blocked the last one`). Two such terms in the sentence and the ones beside
-/// it, or one beside a condition, a time, a veiled threat or a hint of one, make it harassment;
-/// one alone is only recorded.
+/// next) tells a person addressed or named that they are watched, followed or found (`I know
+/// which gym you go to and what time`, `made a new account since you blocked me`). Two such terms
+/// in the first such sentence and the next, or one beside a condition, a clock time, a veiled
+/// threat or a hint of one, make it harassment; one alone is only recorded.
 fn surveillance(b: &mut Builder<'_, '_>) {
     let a = b.cx.a;
     if !a.text_has(C::Surveillance) {
         return;
     }
-    let Some(first) = (0..a.tokens.len()).find(|&i| a.has(i, C::Surveillance)) else {
-        return;
-    };
-    let window = a.window(first, 0, 1);
-    let terms: Vec<usize> = (window.0..window.1)
-        .filter(|&i| a.has(i, C::Surveillance) && a.tokens[i].term_start == i)
-        .collect();
-    let person = (window.0..window.1).find(|&j| {
-        let t = &a.tokens[j];
-        t.classes.has(C::SecondPerson) || t.mention() || t.name || t.reply
-    });
-    let Some(person) = person else { return };
-    // The speaker says it (`I`, `me`, `my`): `your polling place depends on your address` is
-    // information, not watching.
-    let speaker = (window.0..window.1)
-        .any(|j| a.has(j, C::FirstPerson) || matches!(a.word(j), "me" | "my" | "i've" | "ive"));
-    if !speaker {
+    for s in 0..a.sentences.len() {
+        let sentence = a.sentences[s];
+        let Some(first) = (sentence.0..sentence.1).find(|&i| a.has(i, C::Surveillance)) else {
+            continue;
+        };
+        let window = a.window(first, 0, 1);
+        let terms = (window.0..window.1)
+            .filter(|&i| a.has(i, C::Surveillance) && a.tokens[i].term_start == i)
+            .count();
+        let person = (window.0..window.1).find(|&j| {
+            let t = &a.tokens[j];
+            t.classes.has(C::SecondPerson) || t.mention() || t.name || t.reply
+        });
+        let Some(person) = person else { continue };
+        // The speaker says it (`I`, `me`, `my`): `your polling place depends on your address`
+        // is information, not watching.
+        let speaker = (window.0..window.1)
+            .any(|j| a.has(j, C::FirstPerson) || matches!(a.word(j), "me" | "my" | "i've" | "ive"));
+        if !speaker {
+            continue;
+        }
+        // A condition, a veiled threat or a clock time presses it (`what time you leave`, `at
+        // 8:14`); a day named in passing does not.
+        let pressed = (window.0..window.1).any(|j| {
+            a.tokens[j]
+                .classes
+                .any(&[C::Coercion, C::ThreatHint, C::VeiledThreat])
+                || (a.has(j, C::Time) && a.word(j).chars().any(|c| c.is_ascii_digit()))
+        });
+        let base = if terms >= 2 || pressed { 0.75 } else { 0.5 };
+        b.push(
+            FrameKind::Insult,
+            base,
+            first,
+            vec![
+                slot("addressee", a.term(person)),
+                slot("intimidation", a.term(first)),
+            ],
+            false,
+        );
+        // One reading per post: the first watched sentence with a speaker speaks for the rest.
         return;
     }
-    let pressed = (window.0..window.1).any(|j| {
-        a.tokens[j]
-            .classes
-            .any(&[C::Coercion, C::ThreatHint, C::VeiledThreat, C::Time])
-    });
-    let base = if terms.len() >= 2 || pressed {
-        0.75
-    } else {
-        0.5
-    };
-    b.push(
-        FrameKind::Insult,
-        base,
-        first,
-        vec![
-            slot("addressee", a.term(person)),
-            slot("intimidation", a.term(first)),
-        ],
-        false,
-    );
 }
 
 fn insults(b: &mut Builder<'_, '_>) {
@@ -1821,12 +1834,17 @@ fn insults(b: &mut Builder<'_, '_>) {
                     | "such"
                     | "pathetic"
                     | "stupid"
-            ) || (second_person
-                && matches!(
+            )
+        });
+        // `so`, `literally`, `genuinely` intensify an insult said to `you`, less: laughter beside
+        // it may still be banter.
+        let softly = second_person
+            && (clause.0..clause.1).any(|j| {
+                matches!(
                     a.word(j),
                     "so" | "literally" | "genuinely" | "truly" | "biggest"
-                ))
-        });
+                )
+            });
         // Distinct insulting terms in the sentence: one mild word is not yet abuse.
         let mut terms = 0;
         let mut j = sentence.0;
@@ -1844,6 +1862,7 @@ fn insults(b: &mut Builder<'_, '_>) {
         let heavy = intensified || terms >= 2;
         let score = match (second_person, heavy) {
             (true, true) => 0.8,
+            (true, false) if softly => 0.75,
             (true, false) | (false, true) => 0.7,
             (false, false) => 0.5,
         };
@@ -1876,9 +1895,12 @@ fn pile_on(b: &mut Builder<'_, '_>) {
     if !a.text_has(C::HarassAct) {
         return;
     }
+    // One pile-on frame per clause.
+    let mut done = vec![false; a.clauses.len()];
     for i in 0..a.tokens.len() {
         let token = &a.tokens[i];
-        if token.term_start != i || !token.classes.has(C::HarassAct) {
+        if token.term_start != i || !token.classes.has(C::HarassAct) || done[token.clause as usize]
+        {
             continue;
         }
         let clause = a.clause_of(i);
@@ -1918,6 +1940,7 @@ fn pile_on(b: &mut Builder<'_, '_>) {
         if !(insulted || abusive_act || campaign) {
             continue;
         }
+        done[a.tokens[i].clause as usize] = true;
         b.push(
             FrameKind::Insult,
             if insulted { 0.8 } else { 0.7 },
@@ -1945,8 +1968,13 @@ fn civic(b: &mut Builder<'_, '_>) {
             // A claim about the count may follow the sentence that names the voting act
             // (`Voting machines are online. Every machine is rigged.`).
             let before = a.window(sentence.0.min(a.tokens.len().saturating_sub(1)), 1, 0);
-            if let (Some(voting), Some(term)) = (a.find(before, C::VotingAct), found(C::CivicCount))
-            {
+            // Only a claim said in more than one word, or called rigged or fake (not `my bike got
+            // stolen`).
+            let strong = found(C::CivicCount).filter(|&t| {
+                a.tokens[t].term_end - a.tokens[t].term_start >= 2
+                    || matches!(a.word(t), "rigged" | "fraudulent" | "fake")
+            });
+            if let (Some(voting), Some(term)) = (a.find(before, C::VotingAct), strong) {
                 b.push(
                     FrameKind::Civic(C::CivicCount),
                     0.75,

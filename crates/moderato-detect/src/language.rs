@@ -219,14 +219,14 @@ impl Lexicon {
         lexicon
     }
 
-    /// Adds a term and, as its class asks, its inflected forms.
     /// The classes of a word written with letters masked by `*` (`sp*cs`): the classes of every
-    /// maskable word of the same length that agrees on each letter written. At least two letters
-    /// must be written, so that `***` or `f**` match nothing.
+    /// maskable word of the same length that agrees on each letter written. One letter may be
+    /// masked, or two in a word of six letters or more (`f**got`), so that `s**t` (which could
+    /// be several words) or `***` match nothing. (The normaliser shortens longer runs of `*`.)
     fn masked(&self, word: &str) -> Option<ClassSet> {
         let chars: Vec<char> = word.chars().collect();
-        let written = chars.iter().filter(|c| **c != '*').count();
-        if !chars.contains(&'*') || written < 2 || chars.len() < 3 {
+        let masked = chars.iter().filter(|c| **c == '*').count();
+        if masked == 0 || chars.len() < 4 || (masked > 1 && (masked > 2 || chars.len() < 6)) {
             return None;
         }
         let mut found: Option<ClassSet> = None;
@@ -240,6 +240,7 @@ impl Lexicon {
         found
     }
 
+    /// Adds a term and, as its class asks, its inflected forms.
     fn add_inflected(&mut self, words: &[String], class: WordClass) {
         self.add(words, class, false);
         let (index, forms) = match class.inflection() {
@@ -464,26 +465,41 @@ pub fn tokenize(text: &str) -> Analysis {
         if is_word(c) || (c == '@' && next.is_some_and(is_word)) {
             let handle = c == '@';
             let start = offset;
+            let mut stars_seen = false;
+            // A word right after a `*` is the next word of `kill*all*cops`, not a masked one.
+            let after_star = index > 0 && chars[index - 1].1 == '*';
             index += 1;
             while index < chars.len() {
                 let (_, c) = chars[index];
-                // A masked letter joins too (`f*ggot`, `f**got`): a run of `*` with letters on
-                // both sides.
-                let masked = c == '*' && {
-                    let after = chars[index..].iter().position(|&(_, c)| c != '*');
-                    after.is_some_and(|k| is_word(chars[index + k].1))
-                };
-                let joins = masked
-                    || matches!(c, '\'' | '-' | ':' | '.')
-                        && index > 0
-                        && is_word(chars[index - 1].1)
-                        && chars.get(index + 1).is_some_and(|&(_, next)| {
-                            if matches!(c, ':' | '.') {
-                                chars[index - 1].1.is_ascii_digit() && next.is_ascii_digit()
-                            } else {
-                                is_word(next)
-                            }
-                        });
+                // A masked letter joins too (`f*ggot`, `f**got`): the one run of `*` in a word,
+                // with letters on both sides; `kill*all*cops` stays three words.
+                if c == '*' && !stars_seen && !after_star {
+                    let run = chars[index..]
+                        .iter()
+                        .take_while(|&&(_, c)| c == '*')
+                        .count();
+                    let rest = &chars[index + run..];
+                    let word_after = rest.first().is_some_and(|&(_, c)| is_word(c));
+                    let single = rest
+                        .iter()
+                        .take_while(|&&(_, c)| is_word(c) || c == '*')
+                        .all(|&(_, c)| c != '*');
+                    if word_after && single {
+                        stars_seen = true;
+                        index += run;
+                        continue;
+                    }
+                }
+                let joins = matches!(c, '\'' | '-' | ':' | '.')
+                    && index > 0
+                    && is_word(chars[index - 1].1)
+                    && chars.get(index + 1).is_some_and(|&(_, next)| {
+                        if matches!(c, ':' | '.') {
+                            chars[index - 1].1.is_ascii_digit() && next.is_ascii_digit()
+                        } else {
+                            is_word(next)
+                        }
+                    });
                 // Inside a hashtag `_` separates words (`#kill_all_cops`, see the normaliser).
                 if (is_word(c) && !(hashtag && c == '_')) || joins {
                     index += 1;

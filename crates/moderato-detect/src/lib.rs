@@ -1059,6 +1059,67 @@ mod tests {
     }
 
     #[test]
+    fn ordinary_posts_near_the_new_classes_stay_ordinary() {
+        // Sentences a reviewer built against rounds 8 and 9: each must stay under 0.6.
+        for (signal, text) in [
+            (
+                "harassment.insult",
+                "Get out of your own head and enjoy the game.",
+            ),
+            (
+                "harassment.insult",
+                "Buy a massage gun and use it on yourself after workouts.",
+            ),
+            (
+                "harassment.insult",
+                "I checked in at the hotel, see you tomorrow!",
+            ),
+            ("harassment.insult", "I am so proud of everything you do"),
+            (
+                "harassment.insult",
+                "Please report him to the police and email his employer.",
+            ),
+            (
+                "harassment.insult",
+                "lol you're so dumb 😂 see you saturday",
+            ),
+            ("harassment.insult", "you are s**t at this game"),
+            (
+                "misinfo.civic",
+                "Went to vote after work. My bike got stolen outside the gym.",
+            ),
+            (
+                "hate.derogation",
+                "Immigrant families are behind the new food bank.",
+            ),
+            (
+                "violence.incitement",
+                "Time to flatten the opposition at the ballot box.",
+            ),
+        ] {
+            assert!(
+                score(text, signal) < 0.6,
+                "{signal} on {text:?}: {:?}",
+                scores(text)
+            );
+        }
+        // And what they must not lose: evasions and present-tense calls.
+        expect_scores(
+            "violence.incitement",
+            &[("kill*all*cops", true), ("Time to make them bleed.", true)],
+        );
+        expect_scores("violence.threat", &[("I'll kill your whole clan", true)]);
+        // A call with no target does not silence praise beside it.
+        expect_scores(
+            "violence.glorification",
+            &[(
+                "Let's riot tonight, the man who shot those cops is a hero.",
+                true,
+            )],
+        );
+    }
+
+    #[test]
     fn camel_case_hashtags_are_read_as_words() {
         let text = "So done with all of it #ImmigrantsAreVermin";
         assert!(
