@@ -948,7 +948,7 @@ mod tests {
             "harassment.insult",
             &[
                 (
-                    "haha @rowan_k ur literally so useless, genuinely embarrassing 😂",
+                    "haha @rowan_k ur literally so useless, a pathetic clown 😂",
                     true,
                 ),
                 (
