@@ -624,7 +624,9 @@ fn act_token(frame: &Frame) -> usize {
 ///   INCITE frame of 0.6 or more (`Shoot the looters, they deserve it`) is the call's
 ///   endorsement, not praise of violence that happened;
 /// - a promise is not a call: an INCITE frame whose act is the harm of an asserted THREAT frame
-///   (`we will hang you`) is the speaker's own commitment.
+///   (`we will hang you`) is the speaker's own commitment;
+/// - watching a person beside a threat to them (`I know where you live and I'm going to kill
+///   you`) is part of the threat, not a second reading as harassment.
 fn arbitrate(a: &Analysis, frames: &mut Vec<Frame>) {
     let asserted = |frame: &Frame, kind: FrameKind| frame.kind == kind && frame.stances.is_empty();
     // Only a call read in full (0.6 or more) speaks for its sentence: a call with no target
@@ -639,6 +641,11 @@ fn arbitrate(a: &Analysis, frames: &mut Vec<Frame>) {
         .filter(|frame| asserted(frame, FrameKind::Threat))
         .map(act_token)
         .collect();
+    let threat_sentences: Vec<u32> = frames
+        .iter()
+        .filter(|frame| asserted(frame, FrameKind::Threat) && frame.score >= 0.6)
+        .map(|frame| a.tokens[frame.head].sentence)
+        .collect();
     frames.retain(|frame| match frame.kind {
         FrameKind::Glorify => frame
             .slots
@@ -646,6 +653,11 @@ fn arbitrate(a: &Analysis, frames: &mut Vec<Frame>) {
             .find(|slot| slot.role == "violence")
             .is_none_or(|slot| !call_sentences.contains(&a.tokens[slot.start].sentence)),
         FrameKind::Incite => !threat_acts.contains(&act_token(frame)),
+        // Watching a person beside a threat to them is part of the threat.
+        FrameKind::Insult if frame.slots.iter().any(|slot| slot.role == "intimidation") => {
+            let sentence = a.tokens[frame.head].sentence;
+            !threat_sentences.iter().any(|&t| t.abs_diff(sentence) <= 1)
+        }
         _ => true,
     });
 }

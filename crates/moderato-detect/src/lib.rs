@@ -1109,6 +1109,21 @@ mod tests {
             &[("kill*all*cops", true), ("Time to make them bleed.", true)],
         );
         expect_scores("violence.threat", &[("I'll kill your whole clan", true)]);
+        // Watching a person beside a threat to them is part of the threat.
+        expect_scores(
+            "harassment.insult",
+            &[(
+                "I know where you live, Tom, and I'm going to kill you tonight.",
+                false,
+            )],
+        );
+        expect_scores(
+            "violence.threat",
+            &[(
+                "I know where you live, Tom, and I'm going to kill you tonight.",
+                true,
+            )],
+        );
         // A call with no target does not silence praise beside it.
         expect_scores(
             "violence.glorification",
